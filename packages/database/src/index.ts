@@ -1,0 +1,132 @@
+/**
+ * @codex/database — the schema and the one `createDb()` that picks the driver.
+ *
+ * This entry point runs everywhere, Cloudflare Workers (workerd) included: no `node:` imports here.
+ * Node-only helpers (the WebSocket relay, embedded PGlite, migrations, test databases) live in `./node`.
+ *
+ * Three modes, chosen from the bindings:
+ * - `EMBEDDED_DB`: an already-open database (PGlite in `npm run dev` / `npm test`), used as is;
+ * - `DATABASE_URL`: Neon's serverless driver (Pool over WebSocket, `drizzle-orm/neon-serverless`). In production it
+ *   talks to Neon directly; with `NEON_WS_PROXY` it talks to any PostgreSQL through the local relay (see `./node`);
+ * - neither: `DatabaseNotConfiguredError`.
+ */
+import { Client, Pool } from '@neondatabase/serverless';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/neon-serverless';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import * as schema from './schema';
+
+export * from './schema';
+export { schema };
+
+export type Schema = typeof schema;
+
+/**
+ * A drizzle database over our schema, whatever the driver: both `drizzle-orm/pglite` and
+ * `drizzle-orm/neon-serverless` instances satisfy it. Supports `db.transaction(async (tx) => ...)` and `db.query.*`.
+ */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+
+/** The `tx` handed to `db.transaction(async (tx) => ...)`. */
+export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+/** What services should accept when they can run either standalone or inside a caller's transaction. */
+export type DatabaseOrTransaction = Database | Transaction;
+
+export interface DbBindings {
+  /** postgres://user:pass@host:port/db — Neon in production, or a real server reached through the relay. */
+  DATABASE_URL?: string;
+  /** `host:port/path` of a local WebSocket-to-TCP relay (e.g. `127.0.0.1:5499/v1`); unset for Neon itself. */
+  NEON_WS_PROXY?: string;
+  /** An already-open database (embedded PGlite); takes precedence over DATABASE_URL. */
+  EMBEDDED_DB?: Database;
+}
+
+export interface DbHandle {
+  db: Database;
+  /** Ends the connection pool (call it in `waitUntil` at the end of a request). No-op for an embedded database. */
+  close(): Promise<void>;
+}
+
+/** Thrown by `createDb` when the bindings name no database at all. */
+export class DatabaseNotConfiguredError extends Error {
+  readonly code = 'DATABASE_NOT_CONFIGURED' as const;
+  constructor(message = 'No database configured: set DATABASE_URL (or pass EMBEDDED_DB).') {
+    super(message);
+    this.name = 'DatabaseNotConfiguredError';
+  }
+}
+
+/**
+ * A Neon `Client` that reaches the server through a plain-WebSocket relay instead of Neon's TLS proxy.
+ * The settings are made per client (not on the global `neonConfig`), so pools for Neon and for a relay can coexist
+ * in one process.
+ */
+function relayClientClass(proxy: string): typeof Client {
+  return class RelayClient extends Client {
+    constructor(config?: ConstructorParameters<typeof Client>[0]) {
+      super(config);
+      const cfg = this.neonConfig;
+      cfg.wsProxy = (host, port) => `${proxy}?address=${host}:${port}`;
+      cfg.useSecureWebSocket = false; // ws://, the relay is local
+      cfg.pipelineTLS = false; // plain PostgreSQL has no Neon TLS pipelining...
+      cfg.pipelineConnect = false; // ...and may not use cleartext password auth (trust/SCRAM)
+    }
+  };
+}
+
+export function createDb(env: DbBindings): DbHandle {
+  if (env.EMBEDDED_DB) {
+    const db = env.EMBEDDED_DB;
+    return { db, close: async () => {} };
+  }
+  if (env.DATABASE_URL) {
+    const pool = new Pool({ connectionString: env.DATABASE_URL });
+    if (env.NEON_WS_PROXY) pool.Client = relayClientClass(env.NEON_WS_PROXY);
+    // drizzle-orm/neon-serverless returns NeonDatabase<Schema>, a PgDatabase with a narrower query-result HKT.
+    const db: Database = drizzle({ client: pool, schema });
+    let closed = false;
+    return {
+      db,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await pool.end();
+      },
+    };
+  }
+  throw new DatabaseNotConfiguredError();
+}
+
+/** The Postgres SQLSTATE code of a driver error (e.g. `23505` unique violation), looking through drizzle's wrapper. */
+export function pgErrorCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** The constraint a driver error names (`constraint` field of the Postgres error), looking through drizzle's wrapper. */
+export function pgConstraint(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const constraint = (e as { constraint?: unknown }).constraint;
+    if (typeof constraint === 'string') return constraint;
+  }
+  return undefined;
+}
+
+/** SQLSTATE codes services commonly map to HTTP statuses. */
+export const PG_ERROR = {
+  UNIQUE_VIOLATION: '23505',
+  FOREIGN_KEY_VIOLATION: '23503',
+  CHECK_VIOLATION: '23514',
+  NOT_NULL_VIOLATION: '23502',
+  SERIALIZATION_FAILURE: '40001',
+} as const;
+
+export const isUniqueViolation = (error: unknown, constraint?: string): boolean =>
+  pgErrorCode(error) === PG_ERROR.UNIQUE_VIOLATION && (constraint === undefined || pgConstraint(error) === constraint);
+export const isCheckViolation = (error: unknown, constraint?: string): boolean =>
+  pgErrorCode(error) === PG_ERROR.CHECK_VIOLATION && (constraint === undefined || pgConstraint(error) === constraint);
+export const isForeignKeyViolation = (error: unknown): boolean => pgErrorCode(error) === PG_ERROR.FOREIGN_KEY_VIOLATION;

@@ -1,0 +1,176 @@
+/**
+ * The local platform: what Cloudflare provides in production, assembled on one
+ * machine for `npm run dev` and the test suites.
+ *
+ * - KV and R2 come from Miniflare (Cloudflare's own simulator);
+ * - the database is embedded PGlite by default, or a real PostgreSQL server
+ *   (DATABASE_URL) reached through the same Neon driver as production via a
+ *   local WebSocket relay;
+ * - service bindings between workers are real fetchers into the other
+ *   worker's app, as Cloudflare wires them;
+ * - ASSETS serves the static assets directory, as Workers static assets do.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Database } from '@codex/database';
+import { openEmbeddedDb, startRelay } from '@codex/database/node';
+import type { AppBindings } from '@codex/worker-utils';
+import { Miniflare } from 'miniflare';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export const WORKERS = ['auth', 'content-api', 'identity-api', 'ecom-api'] as const;
+export type WorkerName = (typeof WORKERS)[number];
+
+export const DEV_PORTS: Record<WorkerName, number> = {
+  auth: 42069,
+  'content-api': 4001,
+  'identity-api': 42071,
+  'ecom-api': 42072,
+};
+
+export interface WorkerAppLike {
+  fetch(request: Request, env?: unknown, ctx?: unknown): Response | Promise<Response>;
+}
+
+export interface LocalPlatformOptions {
+  /** Folder for persistent state (PGlite data, KV, R2). Omit for in-memory (tests). */
+  persistDir?: string;
+  /** A real PostgreSQL server; defaults to process.env.DATABASE_URL. Empty string forces the embedded database. */
+  databaseUrl?: string;
+  /** The worker apps to wire up (service bindings need the auth app). */
+  apps: Partial<Record<WorkerName, WorkerAppLike>>;
+  /** Extra vars for every worker (e.g. LOG_LEVEL). */
+  vars?: Partial<Record<string, string>>;
+  /** Per-worker extra bindings/vars. */
+  workerVars?: Partial<Record<WorkerName, Record<string, unknown>>>;
+}
+
+export interface LocalPlatform {
+  mode: 'embedded' | 'postgres';
+  /** A database handle for test assertions and seeding (the same database the workers use). */
+  db: Database;
+  kv: { RATE_LIMIT_KV: KVNamespace; AUTH_SESSION_KV: KVNamespace };
+  bucket: R2Bucket;
+  /** The bindings a worker receives. */
+  envFor(worker: WorkerName, overrides?: Record<string, unknown>): AppBindings & Record<string, unknown>;
+  /** Sends a request to a worker in-process, as its deployed fetch handler would receive it. */
+  request(worker: WorkerName, path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = { '.js': 'application/javascript', '.css': 'text/css', '.html': 'text/html' };
+
+/** A Fetcher over the static assets folder, as Workers static assets serve it. */
+function assetsFetcher(dir: string): Fetcher {
+  return {
+    fetch: async (input: RequestInfo | URL) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      const rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
+      if (rel.startsWith('..')) return new Response('Not found', { status: 404 });
+      try {
+        const body = await readFile(join(dir, rel));
+        const ext = rel.slice(rel.lastIndexOf('.'));
+        return new Response(body, { headers: { 'content-type': MIME[ext] ?? 'application/octet-stream' } });
+      } catch {
+        return new Response('Not found', { status: 404 });
+      }
+    },
+    connect: () => {
+      throw new Error('not supported');
+    },
+  } as unknown as Fetcher;
+}
+
+/** A service binding: a Fetcher that calls another worker's app with that worker's bindings. */
+function serviceBinding(platform: () => LocalPlatform, target: WorkerName, app: WorkerAppLike): Fetcher {
+  return {
+    fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
+      const req = input instanceof Request && !init ? input : new Request(input as RequestInfo, init);
+      return app.fetch(req, platform().envFor(target));
+    },
+    connect: () => {
+      throw new Error('not supported');
+    },
+  } as unknown as Fetcher;
+}
+
+export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
+  const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? '';
+  const persist = options.persistDir;
+
+  const mf = new Miniflare({
+    modules: true,
+    script: 'export default { fetch() { return new Response(null, { status: 404 }) } }',
+    kvNamespaces: ['RATE_LIMIT_KV', 'AUTH_SESSION_KV'],
+    r2Buckets: ['MEDIA_BUCKET'],
+    ...(persist ? { kvPersist: join(persist, 'kv'), r2Persist: join(persist, 'r2') } : {}),
+  });
+  await mf.ready;
+  const kv = {
+    RATE_LIMIT_KV: (await mf.getKVNamespace('RATE_LIMIT_KV')) as unknown as KVNamespace,
+    AUTH_SESSION_KV: (await mf.getKVNamespace('AUTH_SESSION_KV')) as unknown as KVNamespace,
+  };
+  const bucket = (await mf.getR2Bucket('MEDIA_BUCKET')) as unknown as R2Bucket;
+
+  let dbBindings: Partial<AppBindings>;
+  let db: Database;
+  const closers: Array<() => Promise<void>> = [];
+  let mode: LocalPlatform['mode'];
+  if (databaseUrl) {
+    mode = 'postgres';
+    const relay = await startRelay();
+    closers.push(() => relay.close());
+    dbBindings = { DATABASE_URL: databaseUrl, NEON_WS_PROXY: relay.url };
+    const { createDb } = await import('@codex/database');
+    const handle = createDb({ DATABASE_URL: databaseUrl, NEON_WS_PROXY: relay.url });
+    closers.unshift(() => handle.close());
+    db = handle.db;
+  } else {
+    mode = 'embedded';
+    const embedded = await openEmbeddedDb(persist ? { dataDir: join(persist, 'pglite') } : {});
+    closers.push(() => embedded.close());
+    db = embedded.db;
+    dbBindings = { EMBEDDED_DB: embedded.db };
+  }
+
+  const assets = assetsFetcher(join(REPO_ROOT, 'assets'));
+  const platform: LocalPlatform = {
+    mode,
+    db,
+    kv,
+    bucket,
+    envFor(worker, overrides = {}) {
+      const env: AppBindings & Record<string, unknown> = {
+        ENVIRONMENT: 'development',
+        LOG_LEVEL: 'info',
+        PUBLIC_URL: `http://localhost:${DEV_PORTS[worker]}`,
+        AUTH_URL: `http://localhost:${DEV_PORTS.auth}`,
+        CORS_ORIGINS: 'http://localhost:5173',
+        ...options.vars,
+        ...dbBindings,
+        ...kv,
+        ASSETS: assets,
+        ...(worker === 'content-api' ? { MEDIA_BUCKET: bucket } : {}),
+        ...(worker !== 'auth' && options.apps.auth
+          ? { AUTH_SERVICE: serviceBinding(() => platform, 'auth', options.apps.auth) }
+          : {}),
+        ...options.workerVars?.[worker],
+        ...overrides,
+      };
+      return env;
+    },
+    async request(worker, path, init) {
+      const app = options.apps[worker];
+      if (!app) throw new Error(`worker ${worker} is not wired into this platform`);
+      const req = new Request(new URL(path, `http://localhost:${DEV_PORTS[worker]}`), init);
+      return app.fetch(req, platform.envFor(worker));
+    },
+    async close() {
+      for (const close of closers) await close().catch(() => undefined);
+      await mf.dispose();
+    },
+  };
+  return platform;
+}

@@ -1,0 +1,132 @@
+import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '@codex/validation';
+import { type AppEnv, type SessionData, SESSION_COOKIE, getLogger } from '@codex/worker-utils';
+import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+
+/** Sessions are cached for 5 minutes (KV's minimum TTL is 60 s). */
+export const SESSION_CACHE_TTL_SECONDS = 300;
+
+async function sha256Hex(value: string) {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The cookie holds `<token>.<signature>`. The cache is keyed by a hash of the
+ * token alone, so the auth worker can evict every session of a user from the
+ * tokens it finds in the database; the entry also records a hash of the whole
+ * cookie so that a token with a forged signature never hits the cache.
+ */
+export function sessionTokenOf(cookieValue: string) {
+  const dot = cookieValue.indexOf('.');
+  return dot === -1 ? cookieValue : cookieValue.slice(0, dot);
+}
+
+export async function sessionCacheKey(token: string) {
+  return `session:${await sha256Hex(token)}`;
+}
+
+interface CacheEntry {
+  cookieHash: string;
+  data: SessionData;
+}
+
+export async function readSessionCache(kv: KVNamespace | undefined, cookieValue: string): Promise<SessionData | null> {
+  if (!kv) return null;
+  const entry = await kv.get<CacheEntry>(await sessionCacheKey(sessionTokenOf(cookieValue)), 'json');
+  if (!entry || entry.cookieHash !== (await sha256Hex(cookieValue))) return null;
+  if (Date.parse(entry.data.session.expiresAt) <= Date.now()) return null;
+  return entry.data;
+}
+
+export async function writeSessionCache(kv: KVNamespace | undefined, cookieValue: string, data: SessionData) {
+  if (!kv) return;
+  const secondsLeft = Math.floor((Date.parse(data.session.expiresAt) - Date.now()) / 1000);
+  if (secondsLeft <= 0) return;
+  const entry: CacheEntry = { cookieHash: await sha256Hex(cookieValue), data };
+  await kv.put(await sessionCacheKey(sessionTokenOf(cookieValue)), JSON.stringify(entry), {
+    expirationTtl: Math.max(60, Math.min(SESSION_CACHE_TTL_SECONDS, secondsLeft)),
+  });
+}
+
+/** Removes the cache entries of the given raw session tokens (sign-out, password reset). */
+export async function evictSessions(kv: KVNamespace | undefined, tokens: string[]) {
+  if (!kv) return;
+  await Promise.all(tokens.map(async (t) => kv.delete(await sessionCacheKey(t))));
+}
+
+/** Asks the auth worker who the cookie belongs to: service binding in Cloudflare, HTTP locally. */
+async function fetchSessionFromAuth(c: Context<AppEnv>, cookieValue: string): Promise<SessionData | null> {
+  const headers = {
+    cookie: `${SESSION_COOKIE}=${cookieValue}`,
+    'x-request-id': c.get('requestId'),
+    accept: 'application/json',
+  };
+  let res: Response;
+  try {
+    if (c.env.AUTH_SERVICE) {
+      res = await c.env.AUTH_SERVICE.fetch('https://auth.internal/api/auth/session', { headers });
+    } else if (c.env.AUTH_URL) {
+      res = await fetch(new URL('/api/auth/session', c.env.AUTH_URL), { headers });
+    } else {
+      throw new Error('neither AUTH_SERVICE nor AUTH_URL is configured');
+    }
+  } catch (e) {
+    getLogger(c).error('session lookup failed', { reason: e instanceof Error ? e.message : 'unknown' });
+    throw new ServiceUnavailableError('Authentication service unavailable', 'AUTH_UNAVAILABLE');
+  }
+  if (res.status === 401) return null;
+  if (!res.ok) {
+    getLogger(c).error('session lookup failed', { authStatus: res.status });
+    throw new ServiceUnavailableError('Authentication service unavailable', 'AUTH_UNAVAILABLE');
+  }
+  return (await res.json()) as SessionData;
+}
+
+export interface SessionPolicy {
+  auth: 'required' | 'optional';
+  /** Roles allowed (any of). Implies auth: 'required'. */
+  roles?: Array<SessionData['user']['role']>;
+}
+
+/**
+ * Session middleware for the non-auth workers: resolves the `codex-session`
+ * cookie through the KV cache (5 min) or the auth worker, puts the user on the
+ * context, and enforces the route's policy.
+ */
+export function requireSession(policy: SessionPolicy = { auth: 'required' }): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const cookieValue = getCookie(c, SESSION_COOKIE);
+    let data: SessionData | null = null;
+    if (cookieValue) {
+      data = await readSessionCache(c.env.AUTH_SESSION_KV, cookieValue);
+      if (!data) {
+        data = await fetchSessionFromAuth(c, cookieValue);
+        if (data) await writeSessionCache(c.env.AUTH_SESSION_KV, cookieValue, data);
+      }
+    }
+    if (!data) {
+      if (policy.auth === 'required' || policy.roles) {
+        throw new UnauthorizedError(cookieValue ? 'Session is invalid or expired' : 'Authentication required');
+      }
+      c.set('user', undefined);
+      c.set('session', undefined);
+      c.set('sessionToken', undefined);
+      return next();
+    }
+    if (policy.roles && !policy.roles.includes(data.user.role)) {
+      throw new ForbiddenError('Your role does not allow this', 'INSUFFICIENT_ROLE');
+    }
+    c.set('user', data.user);
+    c.set('session', data.session);
+    c.set('sessionToken', sessionTokenOf(cookieValue as string));
+    return next();
+  };
+}
+
+/** The signed-in user, for handlers behind requireSession(). */
+export function currentUser(c: Context<AppEnv>) {
+  const user = c.get('user');
+  if (!user) throw new UnauthorizedError();
+  return user;
+}

@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './common';
+export { z } from '@hono/zod-openapi';

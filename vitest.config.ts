@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * `npm test` runs every project:
+ * - node: services, workers and contract suites through app.fetch in-process, on the
+ *   local platform (Miniflare KV/R2 + embedded PGlite, or PostgreSQL via DATABASE_URL);
+ * - workerd: each worker's bundle in the real Workers runtime (see vitest.workerd.config.ts).
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'node',
+          include: ['packages/*/test/**/*.test.ts', 'workers/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,19 @@
+import { createWorker } from '@codex/worker-utils';
+
+/** The content-api worker. Routes live in ./routes; see README "How to add a route". */
+export const app = createWorker({
+  service: 'content-api',
+  name: 'content-api',
+  title: 'Codex Content API',
+  version: '1.0.0',
+  description: 'Content, media upload, access control, streaming URLs and playback progress.',
+  servers: {
+    production: 'https://content-api.revelations.studio',
+    staging: 'https://content-api-staging.revelations.studio',
+    development: 'http://localhost:4001',
+  },
+  kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV' },
+  r2Checks: { r2_media: 'MEDIA_BUCKET' },
+});
+
+export default app;

@@ -1,0 +1,18 @@
+import { createWorker } from '@codex/worker-utils';
+
+/** The identity-api worker. Routes live in ./routes; see README "How to add a route". */
+export const app = createWorker({
+  service: 'identity-api',
+  name: 'identity-api',
+  title: 'Codex Identity API',
+  version: '1.0.0',
+  description: 'Organizations with unique slugs, and their members.',
+  servers: {
+    production: 'https://identity-api.revelations.studio',
+    staging: 'https://identity-api-staging.revelations.studio',
+    development: 'http://localhost:42071',
+  },
+  kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV' },
+});
+
+export default app;
