@@ -36,7 +36,7 @@ CREATE TABLE "content" (
 	CONSTRAINT "content_visibility_check" CHECK (visibility IN ('public', 'purchased_only', 'members_only')),
 	CONSTRAINT "content_status_check" CHECK (status IN ('draft', 'published', 'archived')),
 	CONSTRAINT "content_price_check" CHECK ("content"."price_cents" IS NULL OR "content"."price_cents" >= 0),
-	CONSTRAINT "content_purchased_only_price_check" CHECK ("content"."visibility" <> 'purchased_only' OR "content"."price_cents" > 0),
+	CONSTRAINT "content_purchased_only_price_check" CHECK ("content"."visibility" <> 'purchased_only' OR ("content"."price_cents" IS NOT NULL AND "content"."price_cents" > 0)),
 	CONSTRAINT "content_members_only_org_check" CHECK ("content"."visibility" <> 'members_only' OR "content"."organization_id" IS NOT NULL)
 );
 --> statement-breakpoint

@@ -80,27 +80,41 @@ export function createDb(env: DbBindings): DbHandle {
     const db = env.EMBEDDED_DB;
     return { db, close: async () => {} };
   }
-  if (env.DATABASE_URL) {
-    const pool = new Pool({ connectionString: env.DATABASE_URL });
-    if (env.NEON_WS_PROXY) pool.Client = relayClientClass(env.NEON_WS_PROXY);
-    // drizzle-orm/neon-serverless returns NeonDatabase<Schema>, a PgDatabase with a narrower query-result HKT.
-    const db: Database = drizzle({ client: pool, schema });
-    let closed = false;
-    return {
-      db,
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        await pool.end();
-      },
-    };
-  }
+  if (env.DATABASE_URL) return createNeonDb(env.DATABASE_URL, { proxy: env.NEON_WS_PROXY });
   throw new DatabaseNotConfiguredError();
+}
+
+export interface NeonDbOptions {
+  /** Local relay address (`host:port/path`), as `DbBindings.NEON_WS_PROXY`. */
+  proxy?: string | undefined;
+  /** Pool size (default: the driver's, 10). `max: 1` pins every query to one session, e.g. for advisory locks. */
+  max?: number;
+}
+
+/** The `DATABASE_URL` mode of `createDb`, with pool options. A fresh pool: call `close()` when done with it. */
+export function createNeonDb(databaseUrl: string, options: NeonDbOptions = {}): DbHandle {
+  const pool = new Pool({ connectionString: databaseUrl, ...(options.max ? { max: options.max } : {}) });
+  if (options.proxy) pool.Client = relayClientClass(options.proxy);
+  // drizzle-orm/neon-serverless returns NeonDatabase<Schema>: a PgDatabase with a narrower query-result HKT.
+  const db: Database = drizzle({ client: pool, schema });
+  let closed = false;
+  return {
+    db,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
 }
 
 /** The Postgres SQLSTATE code of a driver error (e.g. `23505` unique violation), looking through drizzle's wrapper. */
 export function pgErrorCode(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e: unknown = error, depth = 0;
+    e && typeof e === 'object' && depth < 5;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
   }
@@ -109,7 +123,11 @@ export function pgErrorCode(error: unknown): string | undefined {
 
 /** The constraint a driver error names (`constraint` field of the Postgres error), looking through drizzle's wrapper. */
 export function pgConstraint(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e: unknown = error, depth = 0;
+    e && typeof e === 'object' && depth < 5;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     const constraint = (e as { constraint?: unknown }).constraint;
     if (typeof constraint === 'string') return constraint;
   }
@@ -120,6 +138,8 @@ export function pgConstraint(error: unknown): string | undefined {
 export const PG_ERROR = {
   UNIQUE_VIOLATION: '23505',
   FOREIGN_KEY_VIOLATION: '23503',
+  /** A delete blocked by an `ON DELETE RESTRICT` foreign key — PostgreSQL 17+ (PGlite); 15 reports 23503. */
+  RESTRICT_VIOLATION: '23001',
   CHECK_VIOLATION: '23514',
   NOT_NULL_VIOLATION: '23502',
   SERIALIZATION_FAILURE: '40001',
@@ -129,4 +149,8 @@ export const isUniqueViolation = (error: unknown, constraint?: string): boolean 
   pgErrorCode(error) === PG_ERROR.UNIQUE_VIOLATION && (constraint === undefined || pgConstraint(error) === constraint);
 export const isCheckViolation = (error: unknown, constraint?: string): boolean =>
   pgErrorCode(error) === PG_ERROR.CHECK_VIOLATION && (constraint === undefined || pgConstraint(error) === constraint);
-export const isForeignKeyViolation = (error: unknown): boolean => pgErrorCode(error) === PG_ERROR.FOREIGN_KEY_VIOLATION;
+/** A missing referenced row on insert/update, or a delete blocked by a referencing row (NO ACTION or RESTRICT). */
+export const isForeignKeyViolation = (error: unknown): boolean => {
+  const code = pgErrorCode(error);
+  return code === PG_ERROR.FOREIGN_KEY_VIOLATION || code === PG_ERROR.RESTRICT_VIOLATION;
+};

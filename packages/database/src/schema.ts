@@ -88,7 +88,10 @@ export const users = pgTable(
     role: text('role').$type<UserRole>().notNull().default('viewer'),
     ...timestamps(),
   },
-  (t) => [check('users_role_check', oneOf('role', USER_ROLES)), check('users_email_lowercase_check', sql`${t.email} = lower(${t.email})`)],
+  (t) => [
+    check('users_role_check', oneOf('role', USER_ROLES)),
+    check('users_email_lowercase_check', sql`${t.email} = lower(${t.email})`),
+  ],
 );
 
 export const sessions = pgTable(
@@ -258,7 +261,11 @@ export const content = pgTable(
     check('content_visibility_check', oneOf('visibility', CONTENT_VISIBILITIES)),
     check('content_status_check', oneOf('status', CONTENT_STATUSES)),
     check('content_price_check', sql`${t.priceCents} IS NULL OR ${t.priceCents} >= 0`),
-    check('content_purchased_only_price_check', sql`${t.visibility} <> 'purchased_only' OR ${t.priceCents} > 0`),
+    // Spelled out with IS NOT NULL: a bare `price_cents > 0` is NULL (so the CHECK passes) when the price is missing.
+    check(
+      'content_purchased_only_price_check',
+      sql`${t.visibility} <> 'purchased_only' OR (${t.priceCents} IS NOT NULL AND ${t.priceCents} > 0)`,
+    ),
     check('content_members_only_org_check', sql`${t.visibility} <> 'members_only' OR ${t.organizationId} IS NOT NULL`),
     // Slugs are unique per owner: per creator for personal content, per organization for organization content.
     uniqueIndex('content_creator_slug_live_unique')
@@ -364,7 +371,7 @@ export const webhookEvents = pgTable(
     receivedAt: tz('received_at').notNull().defaultNow(),
     processedAt: tz('processed_at'),
   },
-  (t) => [check('webhook_events_status_check', oneOf('status', WEBHOOK_EVENT_STATUSES))],
+  () => [check('webhook_events_status_check', oneOf('status', WEBHOOK_EVENT_STATUSES))],
 );
 
 // ---------------------------------------------------------------------------------------------------------------------
