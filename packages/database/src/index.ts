@@ -154,3 +154,25 @@ export const isForeignKeyViolation = (error: unknown): boolean => {
   const code = pgErrorCode(error);
   return code === PG_ERROR.FOREIGN_KEY_VIOLATION || code === PG_ERROR.RESTRICT_VIOLATION;
 };
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+
+/**
+ * Whether an error means the database could not be reached (not a query or data error): the Neon driver's
+ * WebSocket failures (an `ErrorEvent`, not even an Error), socket errors, and PostgreSQL's connection-class
+ * SQLSTATEs (08xxx, 57P0x shutdown, 53300 too many connections). Walks the `cause` chain that drizzle and
+ * better-auth add.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; e && typeof e === 'object' && depth < 6; depth++) {
+    if (!(e instanceof Error) && (e as { type?: unknown }).type === 'error') return true;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (NETWORK_CODES.has(code) || /^(08...|57P0.|53300)$/.test(code))) return true;
+    const message = (e as { message?: unknown }).message;
+    if (typeof message === 'string' && /websocket|connection terminated|connect ECONNREFUSED/i.test(message))
+      return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -72,7 +72,9 @@ function assetsFetcher(dir: string): Fetcher {
       try {
         const body = await readFile(join(dir, rel));
         const ext = rel.slice(rel.lastIndexOf('.'));
-        return new Response(new Uint8Array(body), { headers: { 'content-type': MIME[ext] ?? 'application/octet-stream' } });
+        return new Response(new Uint8Array(body), {
+          headers: { 'content-type': MIME[ext] ?? 'application/octet-stream' },
+        });
       } catch {
         return new Response('Not found', { status: 404 });
       }
@@ -174,4 +176,5 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   };
   return platform;
 }
+export * from './users';
 export * from './users';

@@ -1,5 +1,5 @@
 import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '@codex/validation';
-import { type AppEnv, type SessionData, SESSION_COOKIE, getLogger } from '@codex/worker-utils';
+import { type AppEnv, getLogger, SESSION_COOKIE, type SessionData } from '@codex/worker-utils';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 

@@ -36,14 +36,23 @@ export const UuidSchema = z.string().uuid();
 
 /** Path parameter `{id}` as a uuid. */
 export const IdParamSchema = z.object({
-  id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' }, example: '3f1f8a0e-1d5b-4c59-9f1e-0b8e6f1c2d3a' }),
+  id: z
+    .string()
+    .uuid()
+    .openapi({ param: { name: 'id', in: 'path' }, example: '3f1f8a0e-1d5b-4c59-9f1e-0b8e6f1c2d3a' }),
 });
 
 export const PAGE_LIMIT_MAX = 100;
 
 /** Query parameters shared by every list: coerced from strings and bounded. */
 export const PaginationQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).max(10_000).default(1).openapi({ param: { name: 'page', in: 'query' }, example: 1 }),
+  page: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(1)
+    .openapi({ param: { name: 'page', in: 'query' }, example: 1 }),
   limit: z.coerce
     .number()
     .int()
@@ -71,6 +80,4 @@ export function pagination(page: number, limit: number, total: number) {
 }
 
 /** Boolean query parameter given as the strings "true"/"false" (z.coerce.boolean would treat "false" as true). */
-export const queryBoolean = z
-  .enum(['true', 'false'])
-  .transform((v) => v === 'true');
+export const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');

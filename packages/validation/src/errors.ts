@@ -67,9 +67,15 @@ export class BusinessRuleError extends ApiError {
 
 export class RateLimitError extends ApiError {
   constructor(retryAfterSeconds: number) {
-    super(429, 'RATE_LIMITED', 'Too many requests, retry later', { retryAfterSeconds }, {
-      'Retry-After': String(retryAfterSeconds),
-    });
+    super(
+      429,
+      'RATE_LIMITED',
+      'Too many requests, retry later',
+      { retryAfterSeconds },
+      {
+        'Retry-After': String(retryAfterSeconds),
+      },
+    );
   }
 }
 

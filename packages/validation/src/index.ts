@@ -1,3 +1,4 @@
-export * from './errors';
-export * from './common';
 export { z } from '@hono/zod-openapi';
+export * from './auth';
+export * from './common';
+export * from './errors';

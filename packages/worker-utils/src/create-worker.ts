@@ -1,15 +1,15 @@
 import { ErrorResponseSchema, HealthResponseSchema } from '@codex/validation';
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
+import { sql } from 'drizzle-orm';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { getDb, dbLifecycle } from './db';
+import { dbLifecycle, getDb } from './db';
 import { errorResponse, toErrorResponse } from './envelope';
 import { createLogger, describeError, type Logger } from './logger';
 import { jsonResponse } from './openapi';
 import type { AppBindings, AppEnv } from './types';
-import { sql } from 'drizzle-orm';
 
 export interface WorkerServers {
   production: string;
@@ -159,6 +159,18 @@ export function createWorker<B extends AppBindings = AppBindings>(options: Worke
 
   app.use('*', dbLifecycle() as unknown as MiddlewareHandler<AppEnv<B>>);
 
+  // 6. Hono hands only Error instances to onError; anything else thrown (the Neon driver rejects with a
+  //    WebSocket ErrorEvent when the database is unreachable) would escape the envelope, so wrap it
+  //    here, innermost, where the outer middleware still finishes normally.
+  app.use('*', async (_c, next) => {
+    try {
+      await next();
+    } catch (e) {
+      if (e instanceof Error) throw e;
+      throw new Error('Non-Error value thrown', { cause: e });
+    }
+  });
+
   app.onError((err, c) => {
     const log = getLogger(c as unknown as Context<AppEnv>);
     return toErrorResponse(c, err, (e) => log.error('unhandled error', describeError(e, isDevelopment(c.env))));
@@ -204,7 +216,8 @@ function registerMetaRoutes<B extends AppBindings>(app: WorkerApp<B>, options: W
     operationId: 'getHealth',
     tags: [META_TAG],
     summary: 'Service health',
-    description: 'Checks the database and the bindings this worker uses. 200 when all are healthy, 503 when any is not.',
+    description:
+      'Checks the database and the bindings this worker uses. 200 when all are healthy, 503 when any is not.',
     security: [],
     responses: {
       200: jsonResponse(HealthResponseSchema, 'All checks healthy'),
@@ -265,7 +278,10 @@ function registerMetaRoutes<B extends AppBindings>(app: WorkerApp<B>, options: W
     summary: "This worker's OpenAPI 3.1 document",
     security: [],
     responses: {
-      200: jsonResponse(z.object({ openapi: z.string() }).passthrough().openapi('OpenApiDocument'), 'The OpenAPI document'),
+      200: jsonResponse(
+        z.object({ openapi: z.string() }).passthrough().openapi('OpenApiDocument'),
+        'The OpenAPI document',
+      ),
     },
   });
   app.openapi(openApiRoute, (c) => c.json(app.openApiDocument() as { openapi: string }, 200));
@@ -292,12 +308,13 @@ function registerMetaRoutes<B extends AppBindings>(app: WorkerApp<B>, options: W
       nonce,
     } as Parameters<typeof Scalar>[0]);
     const res = (await handler(c as never, async () => undefined)) as Response;
-    const out = new Response(res.body, res);
-    out.headers.set(
+    // Headers go into the constructor: @hono/node-server's Response drops headers set on it afterwards.
+    const headers = new Headers(res.headers);
+    headers.set(
       'Content-Security-Policy',
       `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'`,
     );
-    return out as never;
+    return new Response(res.body, { status: res.status, headers }) as never;
   });
 
   const scalarScriptRoute = createRoute({
@@ -317,10 +334,11 @@ function registerMetaRoutes<B extends AppBindings>(app: WorkerApp<B>, options: W
     if (!assets) return errorResponse(c, 503, 'ASSETS_UNAVAILABLE', 'Static assets are not configured') as never;
     const res = await assets.fetch(new Request(new URL('/docs/scalar.js', c.req.url)));
     if (!res.ok) return errorResponse(c, 503, 'ASSETS_UNAVAILABLE', 'Static assets are not configured') as never;
-    const out = new Response(res.body, { status: 200 });
-    out.headers.set('Content-Type', 'application/javascript; charset=utf-8');
-    out.headers.set('Cache-Control', 'public, max-age=3600');
-    return out as never;
+    // Headers go into the constructor: @hono/node-server's Response drops headers set on it afterwards.
+    return new Response(res.body, {
+      status: 200,
+      headers: { 'Content-Type': 'application/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' },
+    }) as never;
   });
 }
 

@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '@codex/database';
 import { ApiError, type ErrorDetails } from '@codex/validation';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -41,6 +42,12 @@ const HTTP_CODES: Record<number, string> = {
 export function toErrorResponse(c: Context, err: unknown, log: (e: unknown) => void) {
   if (err instanceof ApiError) {
     return errorResponse(c, err.status as ContentfulStatusCode, err.code, err.message, err.details, err.headers);
+  }
+  if (isDatabaseUnavailable(err)) {
+    log(err);
+    return errorResponse(c, 503, 'DATABASE_UNAVAILABLE', 'Database unavailable, retry later', undefined, {
+      'Retry-After': '5',
+    });
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;

@@ -7,14 +7,16 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'Signed in, but not allowed to do this',
   404: 'Not found',
   409: 'Conflicts with the current state (e.g. a taken slug)',
+  411: 'Content-Length header required',
   413: 'Request body too large',
   415: 'Unsupported content type (send application/json)',
+  416: 'Range not satisfiable; Content-Range gives the size',
   422: 'Well-formed, but breaks a business rule',
   429: 'Rate limit exceeded; see the Retry-After header',
   503: 'A dependency (database, storage) is unavailable',
 };
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 411 | 413 | 415 | 416 | 422 | 429 | 503;
 
 type ErrorResponses<S extends ErrorStatus> = {
   [K in S]: {
@@ -32,7 +34,11 @@ export function errorResponses<S extends ErrorStatus>(...statuses: S[]): ErrorRe
       description: DESCRIPTIONS[s] ?? 'Error',
       content: { 'application/json': { schema: ErrorResponseSchema } },
       ...(s === 429
-        ? { headers: { 'Retry-After': { description: 'Seconds until the limit resets', schema: { type: 'integer' as const } } } }
+        ? {
+            headers: {
+              'Retry-After': { description: 'Seconds until the limit resets', schema: { type: 'integer' as const } },
+            },
+          }
         : {}),
     } as ErrorResponses<S>[S];
   }
@@ -50,5 +56,6 @@ export function jsonBody<T extends z.ZodTypeAny>(schema: T, description?: string
 }
 
 /** Security requirement names registered by createWorker. */
-export const SESSION_SECURITY = [{ sessionCookie: [] as string[] }];
-export const OPTIONAL_SESSION_SECURITY = [{ sessionCookie: [] as string[] }, {}];
+export const SESSION_SECURITY: Array<Record<string, string[]>> = [{ sessionCookie: [] }];
+/** Works with or without a session (the empty requirement allows anonymous calls). */
+export const OPTIONAL_SESSION_SECURITY: Array<Record<string, string[]>> = [{ sessionCookie: [] }, {}];

@@ -1,0 +1,328 @@
+/**
+ * The auth operations behind the contract routes. Each call builds better-auth for the request,
+ * calls its server API, and returns what the route needs: the shaped body and the session cookie
+ * to forward. The KV session cache is kept coherent here: whatever ends or changes a session
+ * removes the cache entries at once.
+ */
+import { isDatabaseUnavailable, sessions, users, verificationTokens } from '@codex/database';
+import { evictSessions, readSessionCache, writeSessionCache } from '@codex/security';
+import {
+  ApiError,
+  type AuthUser,
+  ConflictError,
+  type LoginRequest,
+  type RegisterRequest,
+  ServiceUnavailableError,
+  UnauthorizedError,
+  ValidationError,
+} from '@codex/validation';
+import { type AppEnv, getDb, getLogger, SESSION_COOKIE, type SessionData } from '@codex/worker-utils';
+import { APIError } from 'better-auth/api';
+import { and, eq, like } from 'drizzle-orm';
+import type { Context } from 'hono';
+import { type AuthContext, type AuthRuntime, createAuth, RESET_PASSWORD_IDENTIFIER_PREFIX } from './auth';
+import { toAuthUser, toSessionData } from './shape';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class InvalidTokenError extends ApiError {
+  constructor() {
+    super(400, 'INVALID_TOKEN', 'The link is invalid or has expired');
+  }
+}
+
+/** The result of an operation that sets or clears the session cookie. */
+export interface WithCookie<T> {
+  body: T;
+  /** `Set-Cookie` values for `codex-session` only (better-auth's other cookies are dropped). */
+  setCookies: string[];
+}
+
+function betterAuthCode(e: unknown): string | undefined {
+  if (!(e instanceof APIError)) return undefined;
+  const code = (e.body as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : String(e.status);
+}
+
+/** The request field a better-auth validation code is about. */
+function fieldOf(code: string | undefined): string {
+  if (code?.includes('PASSWORD')) return 'password';
+  if (code?.includes('EMAIL')) return 'email';
+  if (code?.includes('NAME')) return 'name';
+  return '(root)';
+}
+
+/** Keeps only our session cookie from better-auth's response headers. */
+function sessionCookies(headers: Headers | undefined): string[] {
+  if (!headers) return [];
+  return headers.getSetCookie().filter((cookie) => cookie.startsWith(`${SESSION_COOKIE}=`));
+}
+
+/** The decoded value of `codex-session` in a Set-Cookie line (as the browser will send it back). */
+function cookieValueOf(setCookie: string): string | undefined {
+  const raw = setCookie.slice(SESSION_COOKIE.length + 1).split(';', 1)[0] ?? '';
+  if (!raw) return undefined;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What the routes may throw: our ApiErrors as they are, an unreachable database as 503, and anything that is
+ * not an Error (Hono only hands Error instances to the error handler) wrapped in one.
+ */
+function normalize(error: unknown): unknown {
+  if (error instanceof ApiError) return error;
+  if (isDatabaseUnavailable(error)) return new ServiceUnavailableError('Database unavailable', 'DATABASE_UNAVAILABLE');
+  if (error instanceof Error) return error;
+  return new Error('Non-Error value thrown', { cause: error });
+}
+
+async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw normalize(e);
+  }
+}
+
+function jwtPayload(token: string): { email?: unknown; userId?: unknown } {
+  const part = token.split('.')[1] ?? '';
+  try {
+    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+    const value = JSON.parse(json) as unknown;
+    return value && typeof value === 'object' ? (value as { email?: unknown; userId?: unknown }) : {};
+  } catch {
+    return {};
+  }
+}
+
+export class AuthService {
+  private built: AuthRuntime | undefined;
+
+  constructor(private readonly c: AuthContext) {}
+
+  /** better-auth for this request, built on first use (a warm session cache never needs it). */
+  private get runtime(): AuthRuntime {
+    this.built ??= createAuth(this.c);
+    return this.built;
+  }
+
+  private get db() {
+    return getDb(this.c as unknown as Context<AppEnv>);
+  }
+
+  private get kv() {
+    return this.c.env?.AUTH_SESSION_KV;
+  }
+
+  /** Headers better-auth gets: the session cookie (only ours) and what it records on a session. */
+  private headers(cookieValue?: string) {
+    const h = new Headers();
+    if (cookieValue !== undefined) h.set('cookie', `${SESSION_COOKIE}=${encodeURIComponent(cookieValue)}`);
+    const ua = this.c.req.header('user-agent');
+    if (ua) h.set('user-agent', ua.slice(0, 512));
+    const ip = this.c.req.header('cf-connecting-ip');
+    if (ip) h.set('cf-connecting-ip', ip);
+    return h;
+  }
+
+  /** The session created during this request, shaped, and the cache warmed for its cookie. */
+  private async newSession(
+    user: Parameters<typeof toAuthUser>[0],
+    setCookies: string[],
+  ): Promise<WithCookie<SessionData>> {
+    const created = this.runtime.events.createdSession;
+    if (!created || setCookies.length === 0) throw new Error('better-auth created no session');
+    const data = toSessionData(user, created);
+    const cookieValue = cookieValueOf(setCookies[setCookies.length - 1] as string);
+    if (cookieValue) await writeSessionCache(this.kv, cookieValue, data);
+    return { body: data, setCookies };
+  }
+
+  register(input: RegisterRequest): Promise<WithCookie<SessionData>> {
+    return guarded(() => this.registerUnguarded(input));
+  }
+
+  private async registerUnguarded(input: RegisterRequest): Promise<WithCookie<SessionData>> {
+    const result = await this.runtime.auth.api
+      .signUpEmail({
+        body: { email: input.email, password: input.password, name: input.name },
+        headers: this.headers(),
+        returnHeaders: true,
+      })
+      .catch(async (e: unknown) => {
+        const code = betterAuthCode(e);
+        if (code === 'USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL' || code === 'USER_ALREADY_EXISTS') throw this.emailTaken();
+        // Our schema mirrors better-auth's checks; should they ever disagree, the answer is still a 400.
+        if (e instanceof APIError && e.statusCode === 400) {
+          throw new ValidationError('Request validation failed', [{ field: fieldOf(code), message: e.message, code }]);
+        }
+        if (code === 'FAILED_TO_CREATE_USER') {
+          // A concurrent registration won the unique index between better-auth's check and its insert.
+          const [existing] = await this.db.select({ id: users.id }).from(users).where(eq(users.email, input.email));
+          if (existing) throw this.emailTaken();
+        }
+        throw e;
+      });
+    return this.newSession(result.response.user, sessionCookies(result.headers));
+  }
+
+  private emailTaken() {
+    return new ConflictError('An account with this email already exists', 'EMAIL_TAKEN');
+  }
+
+  login(input: LoginRequest): Promise<WithCookie<SessionData>> {
+    return guarded(() => this.loginUnguarded(input));
+  }
+
+  private async loginUnguarded(input: LoginRequest): Promise<WithCookie<SessionData>> {
+    const result = await this.runtime.auth.api
+      .signInEmail({
+        body: { email: input.email, password: input.password },
+        headers: this.headers(),
+        returnHeaders: true,
+      })
+      .catch((e: unknown) => {
+        // Unknown email and wrong password get the same answer (better-auth hashes either way).
+        if (e instanceof APIError && (e.statusCode === 401 || e.statusCode === 400)) {
+          throw new UnauthorizedError('Invalid email or password', 'INVALID_CREDENTIALS');
+        }
+        throw e;
+      });
+    return this.newSession(result.response.user, sessionCookies(result.headers));
+  }
+
+  /** The session behind a cookie value, from better-auth (the database); null when invalid or expired. */
+  private async lookup(cookieValue: string) {
+    const result = await this.runtime.auth.api.getSession({
+      headers: this.headers(cookieValue),
+      query: { disableCookieCache: true, disableRefresh: true },
+    });
+    return result ?? null;
+  }
+
+  /** GET /api/auth/session: the KV cache first, better-auth on a miss (then cached). */
+  session(cookieValue: string): Promise<SessionData | null> {
+    return guarded(() => this.sessionUnguarded(cookieValue));
+  }
+
+  private async sessionUnguarded(cookieValue: string): Promise<SessionData | null> {
+    const cached = await readSessionCache(this.kv, cookieValue);
+    if (cached) return cached;
+    const found = await this.lookup(cookieValue);
+    if (!found) return null;
+    const data = toSessionData(found.user, found.session);
+    await writeSessionCache(this.kv, cookieValue, data);
+    return data;
+  }
+
+  signOut(cookieValue: string): Promise<WithCookie<{ success: true }>> {
+    return guarded(() => this.signOutUnguarded(cookieValue));
+  }
+
+  private async signOutUnguarded(cookieValue: string): Promise<WithCookie<{ success: true }>> {
+    const found = await this.lookup(cookieValue);
+    if (!found) throw new UnauthorizedError('Session is invalid or expired');
+    const token = found.session.token;
+    const result = await this.runtime.auth.api.signOut({ headers: this.headers(cookieValue), returnHeaders: true });
+    // better-auth logs and swallows a failed delete; never report success for a session that lives on.
+    const [still] = await this.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.token, token));
+    if (still) throw new ServiceUnavailableError('Could not end the session, retry', 'SIGNOUT_FAILED');
+    await evictSessions(this.kv, [token]);
+    return { body: { success: true }, setCookies: sessionCookies(result.headers) };
+  }
+
+  /** Removes the cache entries of every session of the user (after a change the cache would hide). */
+  private async evictUserSessions(userId: string) {
+    const rows = await this.db.select({ token: sessions.token }).from(sessions).where(eq(sessions.userId, userId));
+    await evictSessions(
+      this.kv,
+      rows.map((r) => r.token),
+    );
+  }
+
+  verifyEmail(token: string): Promise<AuthUser> {
+    return guarded(() => this.verifyEmailUnguarded(token));
+  }
+
+  private async verifyEmailUnguarded(token: string): Promise<AuthUser> {
+    try {
+      await this.runtime.auth.api.verifyEmail({ query: { token } });
+    } catch (e) {
+      // better-auth's APIError (bad signature, expired, unknown user) or its payload check (ZodError).
+      if (e instanceof APIError || (e instanceof Error && e.name === 'ZodError')) throw new InvalidTokenError();
+      throw e;
+    }
+    // The token's signature was checked by better-auth; its payload names the user.
+    const payload = jwtPayload(token);
+    const email = typeof payload.email === 'string' ? payload.email.toLowerCase() : '';
+    const [user] = await this.db.select().from(users).where(eq(users.email, email));
+    if (!user?.emailVerified) throw new InvalidTokenError();
+    await this.evictUserSessions(user.id);
+    return toAuthUser(user);
+  }
+
+  sendResetPasswordEmail(email: string): Promise<void> {
+    return guarded(() => this.sendResetPasswordEmailUnguarded(email));
+  }
+
+  private async sendResetPasswordEmailUnguarded(email: string): Promise<void> {
+    try {
+      await this.runtime.auth.api.requestPasswordReset({ body: { email } });
+    } catch (e) {
+      if (e instanceof APIError) {
+        // Same answer whatever happened: no account enumeration.
+        getLogger(this.c as unknown as Context<AppEnv>).warn('password reset request refused', {
+          code: betterAuthCode(e),
+        });
+        return;
+      }
+      throw e;
+    }
+  }
+
+  resetPassword(token: string, newPassword: string): Promise<void> {
+    return guarded(() => this.resetPasswordUnguarded(token, newPassword));
+  }
+
+  private async resetPasswordUnguarded(token: string, newPassword: string): Promise<void> {
+    const identifier = `${RESET_PASSWORD_IDENTIFIER_PREFIX}${token}`;
+    const [row] = await this.db
+      .select({ userId: verificationTokens.value })
+      .from(verificationTokens)
+      .where(eq(verificationTokens.identifier, identifier));
+    if (!row || !UUID.test(row.userId)) throw new InvalidTokenError();
+    // Read the session tokens before better-auth revokes the rows: the cache entries go too.
+    const before = await this.db
+      .select({ token: sessions.token })
+      .from(sessions)
+      .where(eq(sessions.userId, row.userId));
+    try {
+      await this.runtime.auth.api.resetPassword({ body: { token, newPassword } });
+    } catch (e) {
+      if (e instanceof APIError && e.statusCode === 400) {
+        if (betterAuthCode(e)?.startsWith('PASSWORD_TOO')) {
+          throw new ValidationError('Request validation failed', [{ field: 'newPassword', message: e.message }]);
+        }
+        throw new InvalidTokenError();
+      }
+      throw e;
+    }
+    await evictSessions(
+      this.kv,
+      before.map((s) => s.token),
+    );
+    // Any other reset link of this user dies with this one.
+    await this.db
+      .delete(verificationTokens)
+      .where(
+        and(
+          like(verificationTokens.identifier, `${RESET_PASSWORD_IDENTIFIER_PREFIX}%`),
+          eq(verificationTokens.value, row.userId),
+        ),
+      );
+  }
+}
