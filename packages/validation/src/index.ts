@@ -2,3 +2,4 @@ export { z } from '@hono/zod-openapi';
 export * from './auth';
 export * from './common';
 export * from './errors';
+export * from './organizations';

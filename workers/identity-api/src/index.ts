@@ -1,4 +1,6 @@
 import { createWorker } from '@codex/worker-utils';
+import { memberRoutes } from './routes/members';
+import { organizationRoutes } from './routes/organizations';
 
 /** The identity-api worker. Routes live in ./routes; see README "How to add a route". */
 export const app = createWorker({
@@ -14,5 +16,8 @@ export const app = createWorker({
   },
   kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV' },
 });
+
+app.route('/', organizationRoutes);
+app.route('/', memberRoutes);
 
 export default app;

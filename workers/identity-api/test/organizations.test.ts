@@ -1,0 +1,387 @@
+import { organizationMembers, organizations } from '@codex/database';
+import { json, jsonInit, type LocalPlatform, registerUser, startLocalPlatform, type TestUser } from '@codex/local';
+import authApp from '@codex/worker-auth';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import identityApp from '../src/index';
+
+let platform: LocalPlatform;
+let owner: TestUser;
+let other: TestUser;
+
+const slugFor = (base: string) => `${base}-${Math.random().toString(36).slice(2, 8)}`;
+
+function call(path: string, method = 'GET', body?: unknown, user?: TestUser) {
+  return platform.request('identity-api', path, jsonInit(method, body, user?.cookie));
+}
+
+async function createOrg(user: TestUser, fields: Record<string, unknown> = {}) {
+  const res = await call('/api/organizations', 'POST', { name: 'Acme Studio', slug: slugFor('acme'), ...fields }, user);
+  expect(res.status).toBe(201);
+  return (await json(res)) as { id: string; slug: string; name: string };
+}
+
+beforeAll(async () => {
+  platform = await startLocalPlatform({
+    apps: { auth: authApp, 'identity-api': identityApp },
+    vars: { LOG_LEVEL: 'silent', EMAIL_TRANSPORT: 'memory', ENVIRONMENT: 'test' },
+  });
+  owner = await registerUser(platform, { name: 'Olive Owner' });
+  other = await registerUser(platform, { name: 'Oscar Other' });
+});
+
+afterAll(async () => {
+  await platform?.close();
+});
+
+describe('create', () => {
+  it('creates the organization and makes the caller its owner in one go', async () => {
+    const slug = slugFor('studio');
+    const res = await call(
+      '/api/organizations',
+      'POST',
+      { name: 'Studio', slug, description: 'Films', websiteUrl: 'https://studio.example' },
+      owner,
+    );
+    expect(res.status).toBe(201);
+    const body = await json(res);
+    expect(body).toMatchObject({
+      name: 'Studio',
+      slug,
+      description: 'Films',
+      websiteUrl: 'https://studio.example',
+      logoUrl: null,
+      myRole: 'owner',
+    });
+    const members = await platform.db
+      .select()
+      .from(organizationMembers)
+      .where(eq(organizationMembers.organizationId, body.id));
+    expect(members).toEqual([expect.objectContaining({ userId: owner.id, role: 'owner' })]);
+  });
+
+  it('refuses a taken slug with 409 and writes nothing', async () => {
+    const org = await createOrg(owner);
+    const res = await call('/api/organizations', 'POST', { name: 'Copy', slug: org.slug }, other);
+    expect(res.status).toBe(409);
+    expect((await json(res)).error.code).toBe('SLUG_TAKEN');
+    const rows = await platform.db.select().from(organizations).where(eq(organizations.slug, org.slug));
+    expect(rows).toHaveLength(1);
+    const otherMemberships = await platform.db
+      .select()
+      .from(organizationMembers)
+      .where(eq(organizationMembers.userId, other.id));
+    expect(otherMemberships).toHaveLength(0);
+  });
+
+  it.each([
+    ['uppercase', { slug: 'Acme' }],
+    ['double hyphen', { slug: 'acme--studio' }],
+    ['leading hyphen', { slug: '-acme' }],
+    ['trailing hyphen', { slug: 'acme-' }],
+    ['too short', { slug: 'ab' }],
+    ['too long', { slug: 'a'.repeat(65) }],
+    ['reserved', { slug: 'admin' }],
+    ['empty name', { name: '' }],
+    ['long name', { name: 'x'.repeat(256) }],
+    ['long description', { description: 'x'.repeat(5001) }],
+    ['javascript: logo', { logoUrl: 'javascript:alert(1)' }],
+    ['ftp website', { websiteUrl: 'ftp://example.com' }],
+    ['server-owned creatorId', { creatorId: '00000000-0000-4000-8000-000000000000' }],
+    ['server-owned id', { id: '00000000-0000-4000-8000-000000000000' }],
+  ])('refuses %s with 400 naming the field', async (_label, fields) => {
+    const slug = slugFor('valid');
+    const res = await call('/api/organizations', 'POST', { name: 'Valid', slug, ...fields }, owner);
+    expect(res.status).toBe(400);
+    const body = await json(res);
+    expect(body.error.code).toBe('VALIDATION_ERROR');
+    expect(JSON.stringify(body.error.details)).toContain(
+      Object.keys(fields)[0] === 'creatorId' || Object.keys(fields)[0] === 'id' ? '(root)' : Object.keys(fields)[0],
+    );
+    const rows = await platform.db.select().from(organizations).where(eq(organizations.creatorId, owner.id));
+    expect(rows.map((r) => r.slug)).not.toContain((fields as { slug?: string }).slug ?? slug);
+  });
+
+  it('needs a session', async () => {
+    const res = await call('/api/organizations', 'POST', { name: 'Anon', slug: slugFor('anon') });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('read', () => {
+  it('shows the public profile to anyone and the role to members', async () => {
+    const org = await createOrg(owner, { description: 'About us' });
+    const anon = await call(`/api/organizations/${org.id}`);
+    expect(anon.status).toBe(200);
+    const anonBody = await json(anon);
+    expect(anonBody).toMatchObject({ id: org.id, slug: org.slug, description: 'About us', myRole: null });
+    expect(Object.keys(anonBody).sort()).toEqual(
+      ['createdAt', 'description', 'id', 'logoUrl', 'myRole', 'name', 'slug', 'updatedAt', 'websiteUrl'].sort(),
+    );
+    const bySlug = await call(`/api/organizations/slug/${org.slug}`, 'GET', undefined, owner);
+    expect(bySlug.status).toBe(200);
+    expect(await json(bySlug)).toMatchObject({ id: org.id, myRole: 'owner' });
+    const asOther = await call(`/api/organizations/${org.id}`, 'GET', undefined, other);
+    expect((await json(asOther)).myRole).toBeNull();
+  });
+
+  it('404s an unknown id or slug and 400s a malformed id', async () => {
+    expect((await call('/api/organizations/6f1c1c1e-7a0a-4c3b-9a55-1b7f3a1e0b11')).status).toBe(404);
+    expect((await call('/api/organizations/slug/no-such-org-here')).status).toBe(404);
+    const bad = await call('/api/organizations/not-a-uuid');
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error.details[0].field).toBe('id');
+  });
+
+  it('check-slug reports taken, reserved, invalid and free slugs', async () => {
+    const org = await createOrg(owner);
+    const check = async (slug: string) => json(await call(`/api/organizations/check-slug/${slug}`));
+    expect(await check(org.slug)).toEqual({ slug: org.slug, available: false, reason: 'taken' });
+    expect(await check('admin')).toEqual({ slug: 'admin', available: false, reason: 'reserved' });
+    expect(await check('Bad--Slug')).toEqual({ slug: 'Bad--Slug', available: false, reason: 'invalid' });
+    const free = slugFor('free');
+    expect(await check(free)).toEqual({ slug: free, available: true, reason: null });
+  });
+});
+
+describe('update and delete', () => {
+  it('changes only the fields sent, for owners', async () => {
+    const org = await createOrg(owner, { description: 'Keep me', websiteUrl: 'https://keep.example' });
+    const res = await call(`/api/organizations/${org.id}`, 'PATCH', { name: 'Renamed' }, owner);
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({
+      name: 'Renamed',
+      description: 'Keep me',
+      websiteUrl: 'https://keep.example',
+      slug: org.slug,
+    });
+    const [row] = await platform.db.select().from(organizations).where(eq(organizations.id, org.id));
+    expect(row).toMatchObject({ name: 'Renamed', description: 'Keep me', slug: org.slug });
+  });
+
+  it('refuses another user, anonymous callers, a taken slug and an empty patch', async () => {
+    const org = await createOrg(owner);
+    const taken = await createOrg(owner);
+    expect((await call(`/api/organizations/${org.id}`, 'PATCH', { name: 'Hijack' }, other)).status).toBe(403);
+    expect((await call(`/api/organizations/${org.id}`, 'PATCH', { name: 'Hijack' })).status).toBe(401);
+    expect((await call(`/api/organizations/${org.id}`, 'PATCH', { slug: taken.slug }, owner)).status).toBe(409);
+    expect((await call(`/api/organizations/${org.id}`, 'PATCH', {}, owner)).status).toBe(400);
+    expect((await call(`/api/organizations/${org.id}`, 'DELETE', undefined, other)).status).toBe(403);
+    const [row] = await platform.db.select().from(organizations).where(eq(organizations.id, org.id));
+    expect(row).toMatchObject({ name: 'Acme Studio', slug: org.slug, deletedAt: null });
+  });
+
+  it('soft-deletes for the owner and frees the slug', async () => {
+    const org = await createOrg(owner);
+    const res = await call(`/api/organizations/${org.id}`, 'DELETE', undefined, owner);
+    expect(res.status).toBe(204);
+    const [row] = await platform.db.select().from(organizations).where(eq(organizations.id, org.id));
+    expect(row?.deletedAt).toBeInstanceOf(Date);
+    expect((await call(`/api/organizations/${org.id}`)).status).toBe(404);
+    expect((await call(`/api/organizations/${org.id}`, 'DELETE', undefined, owner)).status).toBe(404);
+    const again = await call('/api/organizations', 'POST', { name: 'Reborn', slug: org.slug }, other);
+    expect(again.status).toBe(201);
+  });
+
+  it('lets an admin update but not delete', async () => {
+    const org = await createOrg(owner);
+    const admin = await registerUser(platform);
+    expect(
+      (await call(`/api/organizations/${org.id}/members`, 'POST', { userId: admin.id, role: 'admin' }, owner)).status,
+    ).toBe(201);
+    expect((await call(`/api/organizations/${org.id}`, 'PATCH', { description: 'by admin' }, admin)).status).toBe(200);
+    expect((await call(`/api/organizations/${org.id}`, 'DELETE', undefined, admin)).status).toBe(403);
+  });
+});
+
+describe('list', () => {
+  it('paginates, searches, filters to my organizations and sorts', async () => {
+    const me = await registerUser(platform);
+    const tag = Math.random().toString(36).slice(2, 8);
+    for (const n of ['b', 'a', 'c']) await createOrg(me, { name: `Zeta ${tag} ${n}`, slug: `zeta-${tag}-${n}` });
+    await createOrg(other, { name: `Zeta ${tag} other`, slug: `zeta-${tag}-other` });
+
+    const search = await call(`/api/organizations?search=${tag}&sort=name&order=asc&limit=2`, 'GET', undefined, me);
+    expect(search.status).toBe(200);
+    const page1 = await json(search);
+    expect(page1.pagination).toEqual({ page: 1, limit: 2, total: 4, totalPages: 2 });
+    expect(page1.items.map((o: { slug: string }) => o.slug)).toEqual([`zeta-${tag}-a`, `zeta-${tag}-b`]);
+
+    const mine = await json(
+      await call(`/api/organizations?scope=owned&search=${tag}&sort=slug&order=desc`, 'GET', undefined, me),
+    );
+    expect(mine.items.map((o: { slug: string }) => o.slug)).toEqual([
+      `zeta-${tag}-c`,
+      `zeta-${tag}-b`,
+      `zeta-${tag}-a`,
+    ]);
+    expect(mine.items.every((o: { myRole: string }) => o.myRole === 'owner')).toBe(true);
+
+    expect((await call('/api/organizations?scope=member')).status).toBe(401);
+    expect((await call('/api/organizations?limit=101')).status).toBe(400);
+    expect((await call('/api/organizations?sort=password')).status).toBe(400);
+    expect((await call('/api/organizations?bogus=1')).status).toBe(400);
+  });
+
+  it('treats LIKE wildcards in search literally', async () => {
+    const res = await call('/api/organizations?search=%25%25%25');
+    expect(res.status).toBe(200);
+    expect((await json(res)).items).toEqual([]);
+  });
+});
+
+describe('members', () => {
+  it('adds, lists, re-roles and removes members, and a change applies at once', async () => {
+    const org = await createOrg(owner);
+    const member = await registerUser(platform, { name: 'Mia Member' });
+    const add = await call(
+      `/api/organizations/${org.id}/members`,
+      'POST',
+      { email: member.email.toUpperCase() },
+      owner,
+    );
+    expect(add.status).toBe(201);
+    expect(await json(add)).toMatchObject({ userId: member.id, role: 'member', email: member.email });
+
+    // The member sees the organization and the list, without emails.
+    const seen = await json(await call(`/api/organizations/${org.id}`, 'GET', undefined, member));
+    expect(seen.myRole).toBe('member');
+    const asMember = await call(`/api/organizations/${org.id}/members`, 'GET', undefined, member);
+    expect(asMember.status).toBe(200);
+    const list = await json(asMember);
+    expect(list.pagination.total).toBe(2);
+    expect(list.items.every((m: { email: string | null }) => m.email === null)).toBe(true);
+    const asOwner = await json(await call(`/api/organizations/${org.id}/members`, 'GET', undefined, owner));
+    expect(asOwner.items.map((m: { email: string }) => m.email).sort()).toEqual([member.email, owner.email].sort());
+
+    // A non-member cannot list, add or see emails.
+    expect((await call(`/api/organizations/${org.id}/members`, 'GET', undefined, other)).status).toBe(403);
+    expect((await call(`/api/organizations/${org.id}/members`, 'POST', { userId: other.id }, other)).status).toBe(403);
+
+    // Duplicate add.
+    expect((await call(`/api/organizations/${org.id}/members`, 'POST', { userId: member.id }, owner)).status).toBe(409);
+    // Unknown user.
+    expect(
+      (await call(`/api/organizations/${org.id}/members`, 'POST', { email: 'nobody-here@example.test' }, owner)).status,
+    ).toBe(404);
+    // Both identifiers.
+    expect(
+      (await call(`/api/organizations/${org.id}/members`, 'POST', { email: member.email, userId: member.id }, owner))
+        .status,
+    ).toBe(400);
+
+    // Promote, then the member can edit; demote, and the very next request is refused.
+    expect(
+      (await call(`/api/organizations/${org.id}/members/${member.id}`, 'PATCH', { role: 'admin' }, owner)).status,
+    ).toBe(200);
+    expect((await call(`/api/organizations/${org.id}`, 'PATCH', { description: 'admin edit' }, member)).status).toBe(
+      200,
+    );
+    expect(
+      (await call(`/api/organizations/${org.id}/members/${member.id}`, 'PATCH', { role: 'member' }, owner)).status,
+    ).toBe(200);
+    expect((await call(`/api/organizations/${org.id}`, 'PATCH', { description: 'member edit' }, member)).status).toBe(
+      403,
+    );
+
+    // Remove: the next request by the removed user is refused.
+    expect((await call(`/api/organizations/${org.id}/members/${member.id}`, 'DELETE', undefined, owner)).status).toBe(
+      204,
+    );
+    expect((await call(`/api/organizations/${org.id}/members`, 'GET', undefined, member)).status).toBe(403);
+    const rows = await platform.db
+      .select()
+      .from(organizationMembers)
+      .where(and(eq(organizationMembers.organizationId, org.id), eq(organizationMembers.userId, member.id)));
+    expect(rows).toHaveLength(0);
+  });
+
+  it('enforces who may grant roles and remove whom', async () => {
+    const org = await createOrg(owner);
+    const admin = await registerUser(platform);
+    const plain = await registerUser(platform);
+    const third = await registerUser(platform);
+    await call(`/api/organizations/${org.id}/members`, 'POST', { userId: admin.id, role: 'admin' }, owner);
+    await call(`/api/organizations/${org.id}/members`, 'POST', { userId: plain.id }, owner);
+    // Admins add plain members only, and cannot change roles.
+    expect(
+      (await call(`/api/organizations/${org.id}/members`, 'POST', { userId: third.id, role: 'admin' }, admin)).status,
+    ).toBe(403);
+    expect((await call(`/api/organizations/${org.id}/members`, 'POST', { userId: third.id }, admin)).status).toBe(201);
+    expect(
+      (await call(`/api/organizations/${org.id}/members/${third.id}`, 'PATCH', { role: 'owner' }, admin)).status,
+    ).toBe(403);
+    // Plain members cannot add or remove.
+    expect((await call(`/api/organizations/${org.id}/members/${third.id}`, 'DELETE', undefined, plain)).status).toBe(
+      403,
+    );
+    // Admins remove plain members but not owners.
+    expect((await call(`/api/organizations/${org.id}/members/${owner.id}`, 'DELETE', undefined, admin)).status).toBe(
+      403,
+    );
+    expect((await call(`/api/organizations/${org.id}/members/${third.id}`, 'DELETE', undefined, admin)).status).toBe(
+      204,
+    );
+    // Anyone may leave.
+    expect((await call(`/api/organizations/${org.id}/leave`, 'POST', undefined, plain)).status).toBe(204);
+    expect((await call(`/api/organizations/${org.id}/leave`, 'POST', undefined, plain)).status).toBe(404);
+    const roles = await platform.db
+      .select({ userId: organizationMembers.userId, role: organizationMembers.role })
+      .from(organizationMembers)
+      .where(eq(organizationMembers.organizationId, org.id));
+    expect(roles.sort((a, b) => a.role.localeCompare(b.role))).toEqual([
+      { userId: admin.id, role: 'admin' },
+      { userId: owner.id, role: 'owner' },
+    ]);
+  });
+
+  it('never leaves an organization without an owner', async () => {
+    const org = await createOrg(owner);
+    const demote = await call(`/api/organizations/${org.id}/members/${owner.id}`, 'PATCH', { role: 'member' }, owner);
+    expect(demote.status).toBe(422);
+    expect((await json(demote)).error.code).toBe('LAST_OWNER');
+    expect((await call(`/api/organizations/${org.id}/leave`, 'POST', undefined, owner)).status).toBe(422);
+    expect((await call(`/api/organizations/${org.id}/members/${owner.id}`, 'DELETE', undefined, owner)).status).toBe(
+      422,
+    );
+
+    // With a second owner, two owners demoting each other at once leave exactly one owner: the change that
+    // takes the organization lock second finds its caller already demoted, so it is refused (403).
+    const second = await registerUser(platform);
+    await call(`/api/organizations/${org.id}/members`, 'POST', { userId: second.id, role: 'owner' }, owner);
+    const results = await Promise.all([
+      call(`/api/organizations/${org.id}/members/${second.id}`, 'PATCH', { role: 'member' }, owner),
+      call(`/api/organizations/${org.id}/members/${owner.id}`, 'PATCH', { role: 'member' }, second),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 403]);
+    const owners = await platform.db
+      .select()
+      .from(organizationMembers)
+      .where(and(eq(organizationMembers.organizationId, org.id), eq(organizationMembers.role, 'owner')));
+    expect(owners).toHaveLength(1);
+  });
+});
+
+describe('concurrency', () => {
+  // With DATABASE_URL this runs against real PostgreSQL through the production driver (CI runs both modes);
+  // embedded PGlite is a single session, so there the requests serialize.
+  it(`gives exactly one 201 for 20 concurrent creates of one slug (${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, async () => {
+    const slug = slugFor('race');
+    const users = await Promise.all(Array.from({ length: 4 }, () => registerUser(platform)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call('/api/organizations', 'POST', { name: `Race ${i}`, slug }, users[i % users.length]),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    const rows = await platform.db.select().from(organizations).where(eq(organizations.slug, slug));
+    expect(rows).toHaveLength(1);
+    const members = await platform.db
+      .select()
+      .from(organizationMembers)
+      .where(eq(organizationMembers.organizationId, rows[0]?.id ?? ''));
+    expect(members).toHaveLength(1);
+  });
+});
