@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { workerdProjects } from './vitest.workerd.config';
 
 /**
  * `npm test` runs every project:
@@ -19,6 +20,7 @@ export default defineConfig({
           pool: 'forks',
         },
       },
+      ...workerdProjects,
     ],
   },
 });

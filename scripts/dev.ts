@@ -1,0 +1,196 @@
+/**
+ * `npm run dev`: the whole platform on one machine.
+ *
+ * - the local platform (@codex/local): Miniflare KV and R2, and the database — embedded PGlite by default, or the
+ *   PostgreSQL server named by DATABASE_URL (through the same Neon driver as production, via the local relay);
+ *   all state persists under .data/ (git-ignored; delete it to start over);
+ * - migrations applied (PGlite: on open; DATABASE_URL: migrateUrl) and the demo data seeded (seedDemoData, idempotent);
+ * - the four workers served over HTTP on their wrangler dev ports, each request going to
+ *   `app.fetch(request, env, ctx)` exactly as the Workers runtime calls it;
+ * - the merged contract's docs (static Redocly page and Scalar over openapi/codex.yaml) on DOCS_PORT (42070).
+ *
+ * Env: DATABASE_URL (optional), HOST (default 127.0.0.1), DOCS_PORT (default 42070), DEV_DATA_DIR (default .data).
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { migrateUrl } from '@codex/database/node';
+import { DEMO_CREATOR_EMAIL, DEMO_CREATOR_PASSWORD, DEMO_ORGANIZATION_SLUG, seedDemoData } from '@codex/database/seed';
+import { DEV_PORTS, REPO_ROOT, startLocalPlatform, WORKERS, type WorkerName } from '@codex/local';
+import { app as authApp } from '@codex/worker-auth';
+import { app as contentApp } from '@codex/worker-content-api';
+import { app as ecomApp } from '@codex/worker-ecom-api';
+import { app as identityApp } from '@codex/worker-identity-api';
+import { Scalar } from '@scalar/hono-api-reference';
+import { Hono } from 'hono';
+import { type FetchApp, type ServedApp, serveApp, WaitUntilTracker } from './lib/worker-host';
+
+const APPS: Record<WorkerName, FetchApp> = {
+  auth: authApp,
+  'content-api': contentApp,
+  'identity-api': identityApp,
+  'ecom-api': ecomApp,
+};
+
+const DOCS_PORT = Number(process.env.DOCS_PORT ?? 42070);
+const HOST = process.env.HOST ?? '127.0.0.1';
+const DATA_DIR = resolve(REPO_ROOT, process.env.DEV_DATA_DIR ?? '.data');
+
+const DEV_VARS = { ENVIRONMENT: 'development', EMAIL_TRANSPORT: 'console', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+
+/** One page for the merged contract: static Redocly build, Scalar over openapi/codex.yaml, and the files. */
+function docsApp(root = REPO_ROOT) {
+  const app = new Hono();
+  const file = async (rel: string) => {
+    try {
+      return await readFile(join(root, rel));
+    } catch {
+      return undefined;
+    }
+  };
+  const missing = (what: string) =>
+    new Response(`${what} has not been generated yet: run \`npm run contract\`.\n`, {
+      status: 404,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    });
+
+  app.get('/', (c) =>
+    c.html(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Codex API docs</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto">
+<h1>Codex API — merged contract</h1>
+<ul>
+<li><a href="/redoc">Reference (static, Redocly)</a> — generated/docs/index.html</li>
+<li><a href="/scalar">Interactive reference (Scalar)</a> — over openapi/codex.yaml</li>
+<li><a href="/openapi/codex.yaml">openapi/codex.yaml</a></li>
+</ul>
+<p>Per worker: ${WORKERS.map((w) => `<a href="http://localhost:${DEV_PORTS[w]}/docs">${w}</a>`).join(' · ')}</p>
+</body></html>`),
+  );
+  app.get('/redoc', async () => {
+    const html = await file('generated/docs/index.html');
+    if (!html) return missing('generated/docs/index.html');
+    return new Response(new Uint8Array(html), { headers: { 'content-type': 'text/html; charset=utf-8' } });
+  });
+  app.get('/openapi/codex.yaml', async () => {
+    const yaml = await file('openapi/codex.yaml');
+    if (!yaml) return missing('openapi/codex.yaml');
+    return new Response(new Uint8Array(yaml), {
+      headers: { 'content-type': 'application/yaml; charset=utf-8', 'cache-control': 'no-store' },
+    });
+  });
+  app.get('/docs/scalar.js', async () => {
+    const js = await file('assets/docs/scalar.js');
+    if (!js) return missing('assets/docs/scalar.js (npm install copies it)');
+    return new Response(new Uint8Array(js), { headers: { 'content-type': 'application/javascript; charset=utf-8' } });
+  });
+  app.get(
+    '/scalar',
+    Scalar({
+      url: '/openapi/codex.yaml',
+      cdn: '/docs/scalar.js',
+      pageTitle: 'Codex API reference',
+      withDefaultFonts: false,
+      agent: { disabled: true },
+      telemetry: false,
+    } as Parameters<typeof Scalar>[0]),
+  );
+  return app;
+}
+
+async function main() {
+  const started = performance.now();
+  const databaseUrl = process.env.DATABASE_URL ?? '';
+  if (databaseUrl) {
+    console.log('• migrating the database at DATABASE_URL …');
+    await migrateUrl(databaseUrl);
+  }
+  const platform = await startLocalPlatform({
+    apps: APPS,
+    persistDir: DATA_DIR,
+    databaseUrl,
+    vars: DEV_VARS,
+  });
+  const tracker = new WaitUntilTracker();
+  const servers: ServedApp[] = [];
+  let stopping = false;
+  const shutdown = async (signal: string, exitCode = 0) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping …`);
+    const force = setTimeout(() => {
+      console.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    await Promise.allSettled(servers.map((s) => s.close()));
+    await tracker.drain();
+    await platform.close();
+    clearTimeout(force);
+    console.log('stopped.');
+    process.exit(exitCode);
+  };
+  // Miniflare installs exit hooks that kill workerd and exit at once on SIGINT/SIGTERM; this process owns shutdown
+  // instead (servers closed, waitUntil work drained, PGlite closed cleanly so its data folder stays consistent).
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    await seedDemoData(platform.db);
+    for (const worker of WORKERS) {
+      servers.push(
+        await serveApp(APPS[worker], {
+          port: DEV_PORTS[worker],
+          hostname: HOST,
+          env: () => platform.envFor(worker),
+          tracker,
+        }),
+      );
+    }
+    const docs = await serveApp(docsApp(), { port: DOCS_PORT, hostname: HOST, env: () => ({}), tracker });
+    servers.push(docs);
+
+    const db =
+      platform.mode === 'embedded'
+        ? `embedded PGlite (${join(process.env.DEV_DATA_DIR ?? '.data', 'pglite')})`
+        : `PostgreSQL ${redact(databaseUrl)} (Neon driver via local relay)`;
+    const lines = [
+      '',
+      `Codex API dev platform ready in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      `  database : ${db}`,
+      `  KV / R2  : Miniflare, persisted under ${process.env.DEV_DATA_DIR ?? '.data'}/kv and /r2`,
+      '',
+      ...WORKERS.map(
+        (w, i) =>
+          `  ${w.padEnd(13)} ${servers[i]?.url}   docs ${servers[i]?.url}/docs   health ${servers[i]?.url}/health`,
+      ),
+      '',
+      `  merged docs   ${docs.url}/            (index)`,
+      `                ${docs.url}/redoc       (static Redocly, generated/docs/index.html)`,
+      `                ${docs.url}/scalar      (Scalar over openapi/codex.yaml)`,
+      '',
+      `  demo login    ${DEMO_CREATOR_EMAIL} / ${DEMO_CREATOR_PASSWORD}  (creator of organization "${DEMO_ORGANIZATION_SLUG}")`,
+      '',
+      'Ctrl+C to stop.',
+    ];
+    console.log(lines.join('\n'));
+  } catch (e) {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    await shutdown('startup failure', 1);
+  }
+}
+
+function redact(url: string) {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(DATABASE_URL)';
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

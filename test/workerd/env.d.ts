@@ -1,0 +1,12 @@
+/// <reference types="@cloudflare/vitest-pool-workers/types" />
+// Bindings the workerd test projects add on top of each worker's wrangler.jsonc (see vitest.workerd.config.ts).
+declare namespace Cloudflare {
+  interface Env {
+    /** "postgres" when DATABASE_URL + NEON_WS_PROXY were provided to this run, else "none". */
+    WORKERD_TEST_DB: 'postgres' | 'none';
+    DATABASE_URL?: string;
+    NEON_WS_PROXY?: string;
+    /** wrangler's deploy bundle of the worker under test, running as its own Worker. */
+    BUNDLE: Fetcher;
+  }
+}

@@ -1,0 +1,51 @@
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { defineProject } from 'vitest/config';
+import { bundledWorker } from './test/workerd/worker-bundle';
+
+/**
+ * The deployable artifact in the real Workers runtime (workerd, via @cloudflare/vitest-pool-workers 0.15):
+ * one project per worker, built from the worker's own wrangler.jsonc (vars, KV, R2, assets, service bindings).
+ * - SELF is the worker (src/index.ts, loaded into the test isolate by the pool);
+ * - env.BUNDLE is wrangler's deploy bundle of the same worker, started as a real Worker;
+ * - the non-auth workers' AUTH_SERVICE is the auth worker's bundle, as the `codex-auth` service.
+ * With DATABASE_URL set, test/workerd/global-setup.ts gives each project a fresh migrated database on that server,
+ * reached through the Neon driver and the local relay (DATABASE_URL + NEON_WS_PROXY bindings).
+ *
+ *   npx vitest run -c vitest.workerd.config.ts            # just these
+ *   npx vitest run --project 'workerd:*'                  # the same from the root config (npm test runs all)
+ */
+export const WORKERD_WORKERS = ['auth', 'content-api', 'identity-api', 'ecom-api'] as const;
+
+export function workerdProject(worker: (typeof WORKERD_WORKERS)[number]) {
+  return defineProject({
+    plugins: [
+      cloudflareTest(async ({ inject }) => {
+        const databaseUrl = inject('workerdDatabaseUrl');
+        const proxy = inject('workerdNeonWsProxy');
+        const db: Record<string, string> =
+          databaseUrl && proxy ? { DATABASE_URL: databaseUrl, NEON_WS_PROXY: proxy } : {};
+        const auxiliary = [await bundledWorker(worker, `bundle-${worker}`, db)];
+        if (worker !== 'auth') auxiliary.push(await bundledWorker('auth', 'codex-auth', db));
+        return {
+          wrangler: { configPath: `./workers/${worker}/wrangler.jsonc` },
+          miniflare: {
+            bindings: { WORKERD_TEST_DB: databaseUrl ? 'postgres' : 'none', ...db },
+            serviceBindings: { BUNDLE: `bundle-${worker}` },
+            workers: auxiliary,
+          },
+        };
+      }),
+    ],
+    test: {
+      name: `workerd:${worker}`,
+      include: [`workers/${worker}/test-workerd/**/*.test.ts`],
+      globalSetup: ['./test/workerd/global-setup.ts'],
+      testTimeout: 60_000,
+      hookTimeout: 120_000,
+    },
+  });
+}
+
+export const workerdProjects = WORKERD_WORKERS.map(workerdProject);
+
+export default { test: { projects: workerdProjects } };

@@ -1,0 +1,13 @@
+import { env, SELF } from 'cloudflare:test';
+import { describeWorkerBoot } from '../../../test/workerd/boot-checks';
+
+describeWorkerBoot(
+  (input, init) => SELF.fetch(input, init),
+  {
+    service: 'auth-worker',
+    title: 'Codex Auth API',
+    checks: ['kv_rate_limit', 'kv_session'],
+    database: env.WORKERD_TEST_DB === 'postgres',
+  },
+  (input, init) => env.BUNDLE.fetch(input, init),
+);

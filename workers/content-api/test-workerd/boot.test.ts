@@ -1,0 +1,13 @@
+import { env, SELF } from 'cloudflare:test';
+import { describeWorkerBoot } from '../../../test/workerd/boot-checks';
+
+describeWorkerBoot(
+  (input, init) => SELF.fetch(input, init),
+  {
+    service: 'content-api',
+    title: 'Codex Content API',
+    checks: ['kv_rate_limit', 'r2_media'],
+    database: env.WORKERD_TEST_DB === 'postgres',
+  },
+  (input, init) => env.BUNDLE.fetch(input, init),
+);

@@ -1,0 +1,13 @@
+import { env, SELF } from 'cloudflare:test';
+import { describeWorkerBoot } from '../../../test/workerd/boot-checks';
+
+describeWorkerBoot(
+  (input, init) => SELF.fetch(input, init),
+  {
+    service: 'ecom-api',
+    title: 'Codex Ecom API',
+    checks: ['kv_rate_limit'],
+    database: env.WORKERD_TEST_DB === 'postgres',
+  },
+  (input, init) => env.BUNDLE.fetch(input, init),
+);
