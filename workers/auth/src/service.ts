@@ -4,7 +4,7 @@
  * to forward. The KV session cache is kept coherent here: whatever ends or changes a session
  * removes the cache entries at once.
  */
-import { isDatabaseUnavailable, sessions, users, verificationTokens } from '@codex/database';
+import { sessions, users, verificationTokens } from '@codex/database';
 import { evictSessions, readSessionCache, writeSessionCache } from '@codex/security';
 import {
   ApiError,
@@ -69,25 +69,7 @@ function cookieValueOf(setCookie: string): string | undefined {
   }
 }
 
-/**
- * What the routes may throw: our ApiErrors as they are, an unreachable database as 503, and anything that is
- * not an Error (Hono only hands Error instances to the error handler) wrapped in one.
- */
-function normalize(error: unknown): unknown {
-  if (error instanceof ApiError) return error;
-  if (isDatabaseUnavailable(error)) return new ServiceUnavailableError('Database unavailable', 'DATABASE_UNAVAILABLE');
-  if (error instanceof Error) return error;
-  return new Error('Non-Error value thrown', { cause: error });
-}
-
-async function guarded<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw normalize(e);
-  }
-}
-
+/** The payload of better-auth's verification token (its signature was checked by better-auth). */
 function jwtPayload(token: string): { email?: unknown; userId?: unknown } {
   const part = token.split('.')[1] ?? '';
   try {
@@ -142,11 +124,7 @@ export class AuthService {
     return { body: data, setCookies };
   }
 
-  register(input: RegisterRequest): Promise<WithCookie<SessionData>> {
-    return guarded(() => this.registerUnguarded(input));
-  }
-
-  private async registerUnguarded(input: RegisterRequest): Promise<WithCookie<SessionData>> {
+  async register(input: RegisterRequest): Promise<WithCookie<SessionData>> {
     const result = await this.runtime.auth.api
       .signUpEmail({
         body: { email: input.email, password: input.password, name: input.name },
@@ -174,11 +152,7 @@ export class AuthService {
     return new ConflictError('An account with this email already exists', 'EMAIL_TAKEN');
   }
 
-  login(input: LoginRequest): Promise<WithCookie<SessionData>> {
-    return guarded(() => this.loginUnguarded(input));
-  }
-
-  private async loginUnguarded(input: LoginRequest): Promise<WithCookie<SessionData>> {
+  async login(input: LoginRequest): Promise<WithCookie<SessionData>> {
     const result = await this.runtime.auth.api
       .signInEmail({
         body: { email: input.email, password: input.password },
@@ -205,11 +179,7 @@ export class AuthService {
   }
 
   /** GET /api/auth/session: the KV cache first, better-auth on a miss (then cached). */
-  session(cookieValue: string): Promise<SessionData | null> {
-    return guarded(() => this.sessionUnguarded(cookieValue));
-  }
-
-  private async sessionUnguarded(cookieValue: string): Promise<SessionData | null> {
+  async session(cookieValue: string): Promise<SessionData | null> {
     const cached = await readSessionCache(this.kv, cookieValue);
     if (cached) return cached;
     const found = await this.lookup(cookieValue);
@@ -219,11 +189,7 @@ export class AuthService {
     return data;
   }
 
-  signOut(cookieValue: string): Promise<WithCookie<{ success: true }>> {
-    return guarded(() => this.signOutUnguarded(cookieValue));
-  }
-
-  private async signOutUnguarded(cookieValue: string): Promise<WithCookie<{ success: true }>> {
+  async signOut(cookieValue: string): Promise<WithCookie<{ success: true }>> {
     const found = await this.lookup(cookieValue);
     if (!found) throw new UnauthorizedError('Session is invalid or expired');
     const token = found.session.token;
@@ -244,11 +210,7 @@ export class AuthService {
     );
   }
 
-  verifyEmail(token: string): Promise<AuthUser> {
-    return guarded(() => this.verifyEmailUnguarded(token));
-  }
-
-  private async verifyEmailUnguarded(token: string): Promise<AuthUser> {
+  async verifyEmail(token: string): Promise<AuthUser> {
     try {
       await this.runtime.auth.api.verifyEmail({ query: { token } });
     } catch (e) {
@@ -265,11 +227,7 @@ export class AuthService {
     return toAuthUser(user);
   }
 
-  sendResetPasswordEmail(email: string): Promise<void> {
-    return guarded(() => this.sendResetPasswordEmailUnguarded(email));
-  }
-
-  private async sendResetPasswordEmailUnguarded(email: string): Promise<void> {
+  async sendResetPasswordEmail(email: string): Promise<void> {
     try {
       await this.runtime.auth.api.requestPasswordReset({ body: { email } });
     } catch (e) {
@@ -284,11 +242,7 @@ export class AuthService {
     }
   }
 
-  resetPassword(token: string, newPassword: string): Promise<void> {
-    return guarded(() => this.resetPasswordUnguarded(token, newPassword));
-  }
-
-  private async resetPasswordUnguarded(token: string, newPassword: string): Promise<void> {
+  async resetPassword(token: string, newPassword: string): Promise<void> {
     const identifier = `${RESET_PASSWORD_IDENTIFIER_PREFIX}${token}`;
     const [row] = await this.db
       .select({ userId: verificationTokens.value })
