@@ -3,6 +3,70 @@
  */
 
 export interface paths {
+    "/api/access/playback-progress/{contentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the saved playback position (to resume)
+         * @description Access: the creator always; public content: any signed-in user; purchased_only: a purchase (content_access row, not revoked, not expired), else 403 NO_PURCHASE; members_only: membership in the content's organization, else 403 NOT_A_MEMBER. Unpublished or deleted content is 404 for everyone but the creator. 404 PROGRESS_NOT_FOUND when nothing was saved.
+         */
+        get: operations["getPlaybackProgress"];
+        put?: never;
+        /**
+         * Save the playback position
+         * @description Access: the creator always; public content: any signed-in user; purchased_only: a purchase (content_access row, not revoked, not expired), else 403 NO_PURCHASE; members_only: membership in the content's organization, else 403 NOT_A_MEMBER. Unpublished or deleted content is 404 for everyone but the creator. One record per user and content: each report replaces the previous one (a rewind included). positionSeconds ≤ durationSeconds.
+         */
+        post: operations["savePlaybackProgress"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/access/stream/{contentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stream the media of content (signed URL)
+         * @description The URL from getStreamingUrl is the credential: no session needed. Serves the file with its Content-Type and HTTP Range support (one range: `bytes=a-b`, `bytes=a-`, `bytes=-n` → 206 with Content-Range; several ranges or a malformed header → the whole file, 200; a range past the end → 416 with `Content-Range: bytes *\/size`). HEAD answers the same headers without a body. A forged, tampered or expired URL is 403 (INVALID_SIGNATURE / URL_EXPIRED); so is a URL whose access has ended since it was issued (content unpublished: CONTENT_UNAVAILABLE, purchase revoked: NO_PURCHASE, membership ended: NOT_A_MEMBER).
+         */
+        get: operations["streamContent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/access/streaming-url/{contentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a time-limited streaming URL
+         * @description Access: the creator always; public content: any signed-in user; purchased_only: a purchase (content_access row, not revoked, not expired), else 403 NO_PURCHASE; members_only: membership in the content's organization, else 403 NOT_A_MEMBER. Unpublished or deleted content is 404 for everyone but the creator. The media must be ready (422 MEDIA_NOT_READY). The URL is HMAC-SHA256-signed for this user, this content and its current media, and expires after ttlSeconds (60–3600, default 3600).
+         */
+        get: operations["getStreamingUrl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/email/login": {
         parameters: {
             query?: never;
@@ -156,6 +220,178 @@ export interface paths {
          */
         get: operations["verifyEmailLink"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create content (as a draft)
+         * @description Created with status draft. mediaItemId must be your own media, or the organization's media when organizationId is given; anyone else's media is 404 MEDIA_NOT_FOUND, exactly like a missing id. Content under an organization needs the owner or admin role there (403; 404 for an unknown organization). The slug must be free among your live personal content, or among the organization's (409 SLUG_TAKEN). Rules (422): purchased_only needs priceCents (PRICE_REQUIRED); members_only needs organizationId (ORGANIZATION_REQUIRED); the media type must match contentType (MEDIA_TYPE_MISMATCH). A priceCents that is not a positive integer is a schema error (400).
+         */
+        post: operations["createContent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/content/{creatorId}/list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a creator's content
+         * @description The creator sees all their live content (drafts included); everyone else sees published content only. Filters: status, contentType, visibility; sort by createdAt, updatedAt, publishedAt (drafts last) or title; paginated (limit ≤ 100). An unknown creator is an empty list.
+         */
+        get: operations["listCreatorContent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/content/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get content
+         * @description The creator sees their content in any status. Everyone else (signed in or not) sees published content only, other content is 404. The metadata (title, description, price, visibility) of purchased_only and members_only content is public so it can be bought or joined; what is protected is the stream (GET /api/access/streaming-url/{contentId}). mediaItemId is shown to the creator only.
+         */
+        get: operations["getContent"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete content
+         * @description The creator only. A soft delete: the content disappears from every read and stream, and its slug becomes free.
+         */
+        delete: operations["deleteContent"];
+        options?: never;
+        head?: never;
+        /**
+         * Update content
+         * @description The creator only (another user gets 403 on published content, 404 on content they cannot see). Only the fields sent change; the rules are checked on the result. Rules (422): purchased_only needs priceCents (PRICE_REQUIRED); members_only needs organizationId (ORGANIZATION_REQUIRED); the media type must match contentType (MEDIA_TYPE_MISMATCH). A priceCents that is not a positive integer is a schema error (400). Published content must keep ready media (422 MEDIA_NOT_READY / MEDIA_REQUIRED). The organization cannot be changed.
+         */
+        patch: operations["updateContent"];
+        trace?: never;
+    };
+    "/api/content/{id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish content
+         * @description draft → published (already published: returned unchanged). The media must be ready: 422 MEDIA_REQUIRED without media, 422 MEDIA_NOT_READY with the media status otherwise. Organization content needs the owner or admin role at the time of publishing (403).
+         */
+        post: operations["publishContent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/content/{id}/unpublish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unpublish content
+         * @description published → draft (a draft is returned unchanged). It disappears for everyone but the creator, streaming URLs included.
+         */
+        post: operations["unpublishContent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a media item and get its upload URL
+         * @description Declares the file (type, MIME type from the allow-list and matching mediaType, exact size ≤ 5368709120 bytes) and returns a signed upload URL valid for 15 minutes. With organizationId the media belongs to that organization as well (owner or admin role; 404 for an unknown organization). Lifecycle: uploading → transcoding → ready | failed. POST /api/media creates the item in uploading; the upload (PUT to the signed URL) stores the bytes and moves it to transcoding; then the transcoding results are reported with PATCH status=ready (durationSeconds, plus width and height for video; hlsMasterKey/thumbnailKey optional, relative to the media folder) or status=failed. Until a transcoding service exists the owner reports them. ready and failed are final; any other move, or skipping a step, is 422 INVALID_TRANSITION. Storage keys are chosen by the server and never returned.
+         */
+        post: operations["createMedia"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/media/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a media item
+         * @description The creator only; for anyone else the item does not exist (404). Lifecycle: uploading → transcoding → ready | failed. POST /api/media creates the item in uploading; the upload (PUT to the signed URL) stores the bytes and moves it to transcoding; then the transcoding results are reported with PATCH status=ready (durationSeconds, plus width and height for video; hlsMasterKey/thumbnailKey optional, relative to the media folder) or status=failed. Until a transcoding service exists the owner reports them. ready and failed are final; any other move, or skipping a step, is 422 INVALID_TRANSITION. Storage keys are chosen by the server and never returned.
+         */
+        get: operations["getMedia"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update a media item or report its transcoding result
+         * @description The creator only (404 for anyone else). title and description can change at any time. Lifecycle: uploading → transcoding → ready | failed. POST /api/media creates the item in uploading; the upload (PUT to the signed URL) stores the bytes and moves it to transcoding; then the transcoding results are reported with PATCH status=ready (durationSeconds, plus width and height for video; hlsMasterKey/thumbnailKey optional, relative to the media folder) or status=failed. Until a transcoding service exists the owner reports them. ready and failed are final; any other move, or skipping a step, is 422 INVALID_TRANSITION. Storage keys are chosen by the server and never returned. Missing results are 422 TRANSCODING_RESULTS_REQUIRED; width/height for audio are 422 INVALID_TRANSCODING_RESULTS. Result fields without status=ready, or failureReason without status=failed, are 400.
+         */
+        patch: operations["updateMedia"];
+        trace?: never;
+    };
+    "/api/media/{id}/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload the file of a media item (signed URL)
+         * @description The URL returned by POST /api/media is the credential: no session needed. The body is the raw file, streamed to storage (never buffered whole). Content-Type must equal the declared mimeType (415 CONTENT_TYPE_MISMATCH), Content-Length is required (411) and must equal the declared fileSizeBytes (422 SIZE_MISMATCH; 413 above the maximum). A forged or expired URL is 403 (INVALID_SIGNATURE / URL_EXPIRED); a second upload is 409 ALREADY_UPLOADED. On success the media moves to transcoding; on any refusal nothing changes.
+         */
+        put: operations["uploadMedia"];
         post?: never;
         delete?: never;
         options?: never;
@@ -442,6 +678,102 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        Content: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            creatorId: string;
+            /** Format: uuid */
+            organizationId: string | null;
+            /**
+             * Format: uuid
+             * @description Shown to the owner only; null for everyone else
+             */
+            mediaItemId: string | null;
+            title: string;
+            slug: string;
+            description: string | null;
+            /** @enum {string} */
+            contentType: "video" | "audio";
+            /** @enum {string} */
+            visibility: "public" | "purchased_only" | "members_only";
+            priceCents: number | null;
+            /** @example usd */
+            currency: string;
+            /** @enum {string} */
+            status: "draft" | "published" | "archived";
+            /** Format: date-time */
+            publishedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        ContentList: {
+            items: components["schemas"]["Content"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        CreateContentRequest: {
+            /** @example Episode 1: The Pilot */
+            title: string;
+            /**
+             * @description Unique per creator (personal content) or per organization, among live content
+             * @example the-pilot
+             */
+            slug: string;
+            /** @example Where it all begins. */
+            description?: string | null;
+            /** @enum {string} */
+            contentType: "video" | "audio";
+            /**
+             * Format: uuid
+             * @description Your own media, or the organization's media when the content belongs to an organization where you are owner or admin
+             */
+            mediaItemId?: string | null;
+            /**
+             * @description public: any signed-in user may stream; purchased_only: needs a purchase (priceCents required); members_only: organization members (organizationId required)
+             * @default public
+             * @enum {string}
+             */
+            visibility: "public" | "purchased_only" | "members_only";
+            /**
+             * @description Price in cents (USD); required for purchased_only
+             * @example 499
+             */
+            priceCents?: number | null;
+            /**
+             * Format: uuid
+             * @description Publish under an organization (owner or admin role); required for members_only
+             */
+            organizationId?: string;
+        };
+        CreateMediaRequest: {
+            /** @example Episode 1: The Pilot */
+            title: string;
+            /** @example Where it all begins. */
+            description?: string | null;
+            /** @enum {string} */
+            mediaType: "video" | "audio";
+            /**
+             * @description Must belong to mediaType (video/* for video, audio/* for audio)
+             * @enum {string}
+             */
+            mimeType: "video/mp4" | "video/webm" | "video/quicktime" | "video/x-matroska" | "audio/mpeg" | "audio/mp4" | "audio/aac" | "audio/wav" | "audio/ogg" | "audio/webm" | "audio/flac";
+            /**
+             * @description Exact size of the file that will be uploaded, at most 5368709120 bytes (5 GiB)
+             * @example 10485760
+             */
+            fileSizeBytes: number;
+            /**
+             * Format: uuid
+             * @description Upload on behalf of an organization (needs the owner or admin role there)
+             */
+            organizationId?: string;
+        };
+        CreateMediaResponse: {
+            media: components["schemas"]["MediaItem"];
+            upload: components["schemas"]["MediaUploadInstructions"];
+        };
         CreateOrganizationRequest: {
             /** @example Acme Studio */
             name: string;
@@ -513,6 +845,56 @@ export interface components {
             /** @example correct horse battery */
             password: string;
         };
+        MediaItem: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            creatorId: string;
+            /** Format: uuid */
+            organizationId: string | null;
+            title: string;
+            description: string | null;
+            /** @enum {string} */
+            mediaType: "video" | "audio";
+            mimeType: string;
+            fileSizeBytes: number;
+            /** @enum {string} */
+            status: "uploading" | "transcoding" | "ready" | "failed";
+            durationSeconds: number | null;
+            width: number | null;
+            height: number | null;
+            /** @description An HLS rendition was reported */
+            hasHls: boolean;
+            hasThumbnail: boolean;
+            failureReason: string | null;
+            /** Format: date-time */
+            uploadedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        MediaUploadInstructions: {
+            /**
+             * Format: uri
+             * @description Signed, single-purpose URL of PUT /api/media/{id}/upload
+             */
+            url: string;
+            /** @enum {string} */
+            method: "PUT";
+            /** Format: date-time */
+            expiresAt: string;
+            /**
+             * @description Headers the upload must carry
+             * @example {
+             *       "Content-Type": "video/mp4",
+             *       "Content-Length": "10485760"
+             *     }
+             */
+            headers: {
+                [key: string]: string;
+            };
+        };
         OpenApiDocument: {
             openapi: string;
         } & {
@@ -564,6 +946,28 @@ export interface components {
             total: number;
             totalPages: number;
         };
+        PlaybackProgress: {
+            /** Format: uuid */
+            contentId: string;
+            positionSeconds: number;
+            durationSeconds: number;
+            completed: boolean;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        PlaybackProgressRequest: {
+            /**
+             * @description Rounded down to whole seconds
+             * @example 73.4
+             */
+            positionSeconds: number;
+            /**
+             * @description Rounded up to whole seconds
+             * @example 1800
+             */
+            durationSeconds: number;
+            completed: boolean;
+        };
         RegisterRequest: {
             /**
              * Format: email
@@ -604,6 +1008,72 @@ export interface components {
              * @enum {string|null}
              */
             reason: "invalid" | "reserved" | "taken" | null;
+        };
+        StreamingUrl: {
+            /**
+             * Format: uri
+             * @description Signed URL of GET /api/access/stream/{contentId}; supports Range requests
+             */
+            streamingUrl: string;
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        UpdateContentRequest: {
+            /** @example Episode 1: The Pilot */
+            title?: string;
+            /**
+             * @description Unique per creator (personal content) or per organization, among live content
+             * @example the-pilot
+             */
+            slug?: string;
+            /** @example Where it all begins. */
+            description?: string | null;
+            /** @enum {string} */
+            contentType?: "video" | "audio";
+            /**
+             * Format: uuid
+             * @description Your own media, or the organization's media when the content belongs to an organization where you are owner or admin
+             */
+            mediaItemId?: string | null;
+            /**
+             * @description public: any signed-in user may stream; purchased_only: needs a purchase (priceCents required); members_only: organization members (organizationId required)
+             * @enum {string}
+             */
+            visibility?: "public" | "purchased_only" | "members_only";
+            /**
+             * @description Price in cents (USD); required for purchased_only
+             * @example 499
+             */
+            priceCents?: number | null;
+        };
+        UpdateMediaRequest: {
+            /** @example Episode 1: The Pilot */
+            title?: string;
+            /** @example Where it all begins. */
+            description?: string | null;
+            /**
+             * @description Only transcoding → ready or transcoding → failed may be reported here (uploading → transcoding happens when the upload completes); anything else is 422 INVALID_TRANSITION
+             * @enum {string}
+             */
+            status?: "uploading" | "transcoding" | "ready" | "failed";
+            /** @description With status ready (required then) */
+            durationSeconds?: number;
+            /** @description With status ready; required for video, refused for audio */
+            width?: number;
+            /** @description With status ready; required for video, refused for audio */
+            height?: number;
+            /**
+             * @description With status ready: the HLS master playlist, relative to the media folder
+             * @example hls/master.m3u8
+             */
+            hlsMasterKey?: string;
+            /**
+             * @description With status ready: the thumbnail, relative to the media folder
+             * @example hls/master.m3u8
+             */
+            thumbnailKey?: string;
+            /** @description With status failed */
+            failureReason?: string;
         };
         UpdateOrganizationMemberRequest: {
             role: components["schemas"]["OrganizationRole"];
@@ -647,6 +1117,346 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getPlaybackProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The saved position */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybackProgress"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    savePlaybackProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaybackProgressRequest"];
+            };
+        };
+        responses: {
+            /** @description The saved position */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaybackProgress"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported content type (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    streamContent: {
+        parameters: {
+            query: {
+                /** @description Expiry, Unix seconds (signed) */
+                expires?: number | null;
+                /** @description HMAC-SHA256, base64url */
+                signature: string;
+                /** @description The user the URL was issued to (signed) */
+                uid: string;
+            };
+            header?: never;
+            path: {
+                contentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file */
+            200: {
+                headers: {
+                    /** @description Always "bytes" */
+                    "Accept-Ranges"?: string;
+                    /** @description Bytes in this response */
+                    "Content-Length"?: number;
+                    /** @description Entity tag of the stored file */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/aac": string;
+                    "audio/flac": string;
+                    "audio/mp4": string;
+                    "audio/mpeg": string;
+                    "audio/ogg": string;
+                    "audio/wav": string;
+                    "audio/webm": string;
+                    "video/mp4": string;
+                    "video/quicktime": string;
+                    "video/webm": string;
+                    "video/x-matroska": string;
+                };
+            };
+            /** @description The requested byte range */
+            206: {
+                headers: {
+                    /** @description Always "bytes" */
+                    "Accept-Ranges"?: string;
+                    /** @description Bytes in this response */
+                    "Content-Length"?: number;
+                    /** @description `bytes start-end/size` */
+                    "Content-Range"?: string;
+                    /** @description Entity tag of the stored file */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/aac": string;
+                    "audio/flac": string;
+                    "audio/mp4": string;
+                    "audio/mpeg": string;
+                    "audio/ogg": string;
+                    "audio/wav": string;
+                    "audio/webm": string;
+                    "video/mp4": string;
+                    "video/quicktime": string;
+                    "video/webm": string;
+                    "video/x-matroska": string;
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Range not satisfiable; Content-Range gives the size */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getStreamingUrl: {
+        parameters: {
+            query?: {
+                /** @description Lifetime of the URL, 60–3600 s (default 3600) */
+                ttlSeconds?: number;
+            };
+            header?: never;
+            path: {
+                contentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The signed URL and its expiry */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamingUrl"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Well-formed, but breaks a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     loginWithEmail: {
         parameters: {
             query?: never;
@@ -1113,6 +1923,894 @@ export interface operations {
             /** @description A dependency (database, storage) is unavailable */
             503: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateContentRequest"];
+            };
+        };
+        responses: {
+            /** @description Created as a draft */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Content"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a taken slug) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported content type (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Well-formed, but breaks a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listCreatorContent: {
+        parameters: {
+            query?: {
+                page?: number;
+                limit?: number;
+                /** @description Other callers only ever see published content */
+                status?: "draft" | "published" | "archived";
+                contentType?: "video" | "audio";
+                visibility?: "public" | "purchased_only" | "members_only";
+                sort?: "createdAt" | "updatedAt" | "publishedAt" | "title";
+                order?: "asc" | "desc";
+            };
+            header?: never;
+            path: {
+                creatorId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of content */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentList"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The content */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Content"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    updateContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateContentRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated content */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Content"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a taken slug) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported content type (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Well-formed, but breaks a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    publishContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The published content */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Content"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Well-formed, but breaks a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    unpublishContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The content, now a draft */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Content"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMediaRequest"];
+            };
+        };
+        responses: {
+            /** @description Created in uploading, with the upload URL */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreateMediaResponse"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported content type (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The media item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaItem"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    updateMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateMediaRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated media item */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaItem"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported content type (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Well-formed, but breaks a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    uploadMedia: {
+        parameters: {
+            query: {
+                /** @description Expiry, Unix seconds (signed) */
+                expires?: number | null;
+                /** @description HMAC-SHA256, base64url */
+                signature: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file */
+        requestBody: {
+            content: {
+                "audio/aac": string;
+                "audio/flac": string;
+                "audio/mp4": string;
+                "audio/mpeg": string;
+                "audio/ogg": string;
+                "audio/wav": string;
+                "audio/webm": string;
+                "video/mp4": string;
+                "video/quicktime": string;
+                "video/webm": string;
+                "video/x-matroska": string;
+            };
+        };
+        responses: {
+            /** @description Stored; the media is now transcoding */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaItem"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Signed in, but not allowed to do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a taken slug) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Content-Length header required */
+            411: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Content-Type differs from the declared mimeType */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Well-formed, but breaks a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -15,6 +15,9 @@ export type CodexWorkerKey = keyof typeof CODEX_WORKERS;
 
 /** Contract path → the workers (client keys) serving it; several for the shared meta routes. */
 export const CODEX_ROUTES: Readonly<Record<string, readonly CodexWorkerKey[]>> = {
+  '/api/access/playback-progress/{contentId}': ['content'],
+  '/api/access/stream/{contentId}': ['content'],
+  '/api/access/streaming-url/{contentId}': ['content'],
   '/api/auth/email/login': ['auth'],
   '/api/auth/email/register': ['auth'],
   '/api/auth/email/reset-password': ['auth'],
@@ -23,6 +26,14 @@ export const CODEX_ROUTES: Readonly<Record<string, readonly CodexWorkerKey[]>> =
   '/api/auth/session': ['auth'],
   '/api/auth/signout': ['auth'],
   '/api/auth/verify-email': ['auth'],
+  '/api/content': ['content'],
+  '/api/content/{creatorId}/list': ['content'],
+  '/api/content/{id}': ['content'],
+  '/api/content/{id}/publish': ['content'],
+  '/api/content/{id}/unpublish': ['content'],
+  '/api/media': ['content'],
+  '/api/media/{id}': ['content'],
+  '/api/media/{id}/upload': ['content'],
   '/api/organizations': ['identity'],
   '/api/organizations/check-slug/{slug}': ['identity'],
   '/api/organizations/slug/{slug}': ['identity'],

@@ -4,7 +4,14 @@
  * session from auth to the other workers and drop it on sign-out, and every result names its request id.
  */
 import { organizationMembers, organizations } from '@codex/database';
-import { DEV_PORTS, type LocalPlatform, startLocalPlatform, uniqueEmail, type WorkerName } from '@codex/local';
+import {
+  DEV_PORTS,
+  type LocalPlatform,
+  localNetwork,
+  startLocalPlatform,
+  uniqueEmail,
+  type WorkerName,
+} from '@codex/local';
 import authApp from '@codex/worker-auth';
 import contentApp from '@codex/worker-content-api';
 import ecomApp from '@codex/worker-ecom-api';
@@ -32,14 +39,11 @@ interface Sent {
   credentials: RequestCredentials;
 }
 
-/** The network between the client and the workers: delivers each request to the app listening on its port. */
+/** The network between the client and the workers, recording what the client sent. */
 function network() {
   const sent: Sent[] = [];
-  let ip = 0;
-  const fetch = async (request: Request) => {
+  const fetch = localNetwork(platform, apps, (worker, request) => {
     const url = new URL(request.url);
-    const worker = (Object.keys(DEV_PORTS) as WorkerName[]).find((w) => String(DEV_PORTS[w]) === url.port);
-    if (!worker) throw new Error(`nothing listens on ${url.host}`);
     sent.push({
       worker,
       method: request.method,
@@ -47,11 +51,7 @@ function network() {
       cookie: request.headers.get('cookie'),
       credentials: request.credentials,
     });
-    // A client IP of its own per request keeps the auth rate limits out of the way.
-    const headers = new Headers(request.headers);
-    headers.set('cf-connecting-ip', `10.77.${Math.floor(ip / 250)}.${(ip++ % 250) + 1}`);
-    return apps[worker].fetch(new Request(request, { headers }), platform.envFor(worker));
-  };
+  });
   return { sent, fetch };
 }
 

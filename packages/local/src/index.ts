@@ -17,6 +17,10 @@ import type { Database } from '@codex/database';
 import { openEmbeddedDb, startRelay } from '@codex/database/node';
 import type { AppBindings } from '@codex/worker-utils';
 import { Miniflare } from 'miniflare';
+import { installFixedLengthStream, R2_PUT_WORKER, streamingBucket } from './r2-stream';
+
+// R2 writes of a stream need FixedLengthStream (a workerd global): provide it in Node (see ./r2-stream).
+installFixedLengthStream();
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -104,7 +108,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
 
   const mf = new Miniflare({
     modules: true,
-    script: 'export default { fetch() { return new Response(null, { status: 404 }) } }',
+    script: R2_PUT_WORKER,
     kvNamespaces: ['RATE_LIMIT_KV', 'AUTH_SESSION_KV'],
     r2Buckets: ['MEDIA_BUCKET'],
     ...(persist ? { kvPersist: join(persist, 'kv'), r2Persist: join(persist, 'r2') } : {}),
@@ -114,7 +118,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     RATE_LIMIT_KV: (await mf.getKVNamespace('RATE_LIMIT_KV')) as unknown as KVNamespace,
     AUTH_SESSION_KV: (await mf.getKVNamespace('AUTH_SESSION_KV')) as unknown as KVNamespace,
   };
-  const bucket = (await mf.getR2Bucket('MEDIA_BUCKET')) as unknown as R2Bucket;
+  const bucket = streamingBucket(mf, 'MEDIA_BUCKET', (await mf.getR2Bucket('MEDIA_BUCKET')) as unknown as R2Bucket);
 
   let dbBindings: Partial<AppBindings>;
   let db: Database;
@@ -177,4 +181,29 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   return platform;
 }
 export * from './users';
-export * from './users';
+
+/**
+ * A fetch that plays the network between a client and the workers: each request goes in-process to the app
+ * whose dev port its URL names, with that worker's bindings. Each request gets a client IP of its own unless
+ * it sets one, so auth's per-IP limits stay out of the way of flows that are not about them.
+ */
+export function localNetwork(
+  platform: LocalPlatform,
+  apps: Partial<Record<WorkerName, WorkerAppLike>>,
+  onRequest?: (worker: WorkerName, request: Request) => void,
+) {
+  let ip = 0;
+  return async (request: Request): Promise<Response> => {
+    const url = new URL(request.url);
+    const worker = WORKERS.find((w) => String(DEV_PORTS[w]) === url.port);
+    const app = worker ? apps[worker] : undefined;
+    if (!worker || !app) throw new TypeError(`fetch failed: nothing listens on ${url.host}`);
+    onRequest?.(worker, request);
+    const headers = new Headers(request.headers);
+    if (!headers.has('cf-connecting-ip')) {
+      ip += 1;
+      headers.set('cf-connecting-ip', `10.78.${Math.floor(ip / 250) % 250}.${(ip % 250) + 1}`);
+    }
+    return app.fetch(new Request(request, { headers }), platform.envFor(worker));
+  };
+}

@@ -1,5 +1,6 @@
 export { z } from '@hono/zod-openapi';
 export * from './auth';
 export * from './common';
+export * from './content';
 export * from './errors';
 export * from './organizations';

@@ -4,6 +4,7 @@
  */
 import type { Scenarios } from '../harness/types';
 import { authScenarios } from './auth';
+import { contentScenarios } from './content-api';
 import { identityScenarios } from './identity-api';
 import { metaScenarios } from './meta';
 
@@ -11,6 +12,7 @@ const sources: Array<[string, Scenarios]> = [
   ['meta', metaScenarios],
   ['auth', authScenarios],
   ['identity-api', identityScenarios],
+  ['content-api', contentScenarios],
 ];
 
 /** operationId → cases, failing loudly when two files claim the same operation. */

@@ -1,7 +1,11 @@
 import { createWorker } from '@codex/worker-utils';
+import { accessRoutes } from './routes/access';
+import { contentRoutes } from './routes/content';
+import { mediaRoutes } from './routes/media';
+import type { ContentBindings } from './routes/shared';
 
 /** The content-api worker. Routes live in ./routes; see README "How to add a route". */
-export const app = createWorker({
+export const app = createWorker<ContentBindings>({
   service: 'content-api',
   name: 'content-api',
   title: 'Codex Content API',
@@ -15,5 +19,9 @@ export const app = createWorker({
   kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV' },
   r2Checks: { r2_media: 'MEDIA_BUCKET' },
 });
+
+app.route('/', contentRoutes);
+app.route('/', mediaRoutes);
+app.route('/', accessRoutes);
 
 export default app;

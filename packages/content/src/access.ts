@@ -1,0 +1,185 @@
+import {
+  type Content,
+  content,
+  contentAccess,
+  type Database,
+  type MediaItem,
+  mediaItems,
+  playbackProgress,
+} from '@codex/database';
+import { membershipRole } from '@codex/identity';
+import {
+  BusinessRuleError,
+  ForbiddenError,
+  NotFoundError,
+  type PlaybackProgressInput,
+  type PlaybackProgressView,
+} from '@codex/validation';
+import { and, eq, gt, isNull, or } from 'drizzle-orm';
+import { nowSeconds, sign, verify } from './signing';
+
+interface Loaded {
+  content: Content;
+  media: MediaItem | null;
+}
+
+/** What the signature of a streaming URL covers: the content, the media item and its key, the user, the expiry. */
+const streamFields = (contentId: string, media: MediaItem, userId: string, expires: number) => [
+  'stream',
+  contentId,
+  media.id,
+  media.storageKey,
+  userId,
+  expires,
+];
+
+export interface StreamTarget {
+  key: string;
+  mimeType: string;
+  size: number;
+}
+
+/**
+ * Who may stream what:
+ * - the creator: always (drafts included, to preview);
+ * - public content: any signed-in user;
+ * - purchased_only: a content_access row of the user that is neither revoked nor expired;
+ * - members_only: membership (any role) in the content's organization, read from the database on every call.
+ * Unpublished or deleted content is 404 for everyone but the creator.
+ */
+export class ContentAccessService {
+  constructor(private readonly db: Database) {}
+
+  private async load(contentId: string): Promise<Loaded | null> {
+    const [row] = await this.db
+      .select({ content, media: mediaItems })
+      .from(content)
+      .leftJoin(mediaItems, and(eq(mediaItems.id, content.mediaItemId), isNull(mediaItems.deletedAt)))
+      .where(and(eq(content.id, contentId), isNull(content.deletedAt)))
+      .limit(1);
+    return row ?? null;
+  }
+
+  /** Loads content the user can see (404 otherwise) and checks the user's access to it (403 with the reason). */
+  async requireAccess(contentId: string, userId: string): Promise<Loaded> {
+    const row = await this.load(contentId);
+    if (!row || (row.content.creatorId !== userId && row.content.status !== 'published')) {
+      throw new NotFoundError('Content not found', 'CONTENT_NOT_FOUND');
+    }
+    await this.checkAccess(row.content, userId);
+    return row;
+  }
+
+  private async checkAccess(item: Content, userId: string) {
+    if (item.creatorId === userId || item.visibility === 'public') return;
+    if (item.visibility === 'purchased_only') {
+      const [grant] = await this.db
+        .select({ id: contentAccess.id })
+        .from(contentAccess)
+        .where(
+          and(
+            eq(contentAccess.userId, userId),
+            eq(contentAccess.contentId, item.id),
+            isNull(contentAccess.revokedAt),
+            or(isNull(contentAccess.expiresAt), gt(contentAccess.expiresAt, new Date())),
+          ),
+        )
+        .limit(1);
+      if (!grant)
+        throw new ForbiddenError('This content must be purchased first', 'NO_PURCHASE', {
+          priceCents: item.priceCents,
+          currency: item.currency,
+        });
+      return;
+    }
+    // members_only: organizationId is guaranteed by a CHECK constraint.
+    const role = item.organizationId ? await membershipRole(this.db, item.organizationId, userId) : null;
+    if (!role)
+      throw new ForbiddenError('This content is for members of its organization', 'NOT_A_MEMBER', {
+        organizationId: item.organizationId,
+      });
+  }
+
+  /** A signed, time-limited URL of GET /api/access/stream/{contentId} for this user. */
+  async streamingUrl(contentId: string, userId: string, ttlSeconds: number, baseUrl: string, secret: string) {
+    const { media } = await this.requireAccess(contentId, userId);
+    if (media?.status !== 'ready') {
+      throw new BusinessRuleError('The media of this content is not ready for streaming', 'MEDIA_NOT_READY', {
+        mediaStatus: media?.status ?? null,
+      });
+    }
+    const expires = nowSeconds() + ttlSeconds;
+    const url = new URL(`/api/access/stream/${contentId}`, baseUrl);
+    url.searchParams.set('uid', userId);
+    url.searchParams.set('expires', String(expires));
+    url.searchParams.set('signature', await sign(secret, streamFields(contentId, media, userId, expires)));
+    return { streamingUrl: url.toString(), expiresAt: new Date(expires * 1000).toISOString() };
+  }
+
+  /**
+   * Checks a streaming URL: the signature (which also fails when the content's media changed since it was
+   * issued), the expiry, and that the user still has access (a revoked purchase or a removed member stops at once).
+   * Every refusal is 403, so the URL reveals nothing about content that is not the caller's.
+   */
+  async resolveStream(
+    contentId: string,
+    q: { uid: string; expires: number; signature: string },
+    secret: string,
+  ): Promise<StreamTarget> {
+    const invalid = () => new ForbiddenError('The streaming URL is invalid', 'INVALID_SIGNATURE');
+    const row = await this.load(contentId);
+    if (!row?.media || !(await verify(secret, streamFields(contentId, row.media, q.uid, q.expires), q.signature)))
+      throw invalid();
+    if (q.expires < nowSeconds())
+      throw new ForbiddenError('The streaming URL has expired; request a new one', 'URL_EXPIRED');
+    if (row.content.creatorId !== q.uid && row.content.status !== 'published') {
+      throw new ForbiddenError('This content is no longer available', 'CONTENT_UNAVAILABLE');
+    }
+    if (row.media.status !== 'ready')
+      throw new ForbiddenError('This content is no longer available', 'CONTENT_UNAVAILABLE');
+    await this.checkAccess(row.content, q.uid);
+    return { key: row.media.storageKey, mimeType: row.media.mimeType, size: row.media.fileSizeBytes };
+  }
+
+  /** Upsert on (user, content): the latest report wins, rewinds included. */
+  async saveProgress(contentId: string, userId: string, input: PlaybackProgressInput): Promise<PlaybackProgressView> {
+    await this.requireAccess(contentId, userId);
+    const values = {
+      positionSeconds: Math.floor(input.positionSeconds),
+      durationSeconds: Math.ceil(input.durationSeconds),
+      completed: input.completed,
+    };
+    const now = new Date();
+    const [row] = await this.db
+      .insert(playbackProgress)
+      .values({ userId, contentId, ...values })
+      .onConflictDoUpdate({
+        target: [playbackProgress.userId, playbackProgress.contentId],
+        set: { ...values, updatedAt: now },
+      })
+      .returning();
+    if (!row) throw new Error('upsert returned no row');
+    return progressView(row);
+  }
+
+  async getProgress(contentId: string, userId: string): Promise<PlaybackProgressView> {
+    await this.requireAccess(contentId, userId);
+    const [row] = await this.db
+      .select()
+      .from(playbackProgress)
+      .where(and(eq(playbackProgress.userId, userId), eq(playbackProgress.contentId, contentId)))
+      .limit(1);
+    if (!row) throw new NotFoundError('No playback progress saved for this content', 'PROGRESS_NOT_FOUND');
+    return progressView(row);
+  }
+}
+
+function progressView(row: typeof playbackProgress.$inferSelect): PlaybackProgressView {
+  return {
+    contentId: row.contentId,
+    positionSeconds: row.positionSeconds,
+    durationSeconds: row.durationSeconds,
+    completed: row.completed,
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,6 @@
+export * from './access';
+export * from './content';
+export * from './media';
+export * from './publisher';
+export * from './signing';
+export * from './storage';

@@ -1,0 +1,77 @@
+/**
+ * HMAC-SHA256 signatures for the worker's capability URLs (upload and stream), with WebCrypto so the same code runs
+ * in workerd and Node. One secret, STREAMING_URL_SECRET, signs both kinds; the first signed field names the purpose
+ * ("upload" / "stream"), so a signature of one kind never verifies as the other.
+ */
+
+/** Used only when ENVIRONMENT is development or test and no secret is configured. */
+const DEV_SECRET = 'codex-development-only-streaming-url-secret-0123456789';
+const MIN_SECRET_LENGTH = 32;
+
+export interface SigningEnv {
+  ENVIRONMENT?: string | undefined;
+  STREAMING_URL_SECRET?: string | undefined;
+}
+
+/** The signing secret; a missing or short secret outside development/test is a deployment error (500, logged). */
+export function signingSecret(env: SigningEnv): string {
+  const secret = env.STREAMING_URL_SECRET;
+  if (secret) {
+    if (secret.length < MIN_SECRET_LENGTH)
+      throw new Error(`STREAMING_URL_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
+    return secret;
+  }
+  const environment = env.ENVIRONMENT ?? 'development';
+  if (environment === 'development' || environment === 'test') return DEV_SECRET;
+  throw new Error('STREAMING_URL_SECRET is not configured');
+}
+
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(secret: string) {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+/** JSON encoding keeps the field boundaries unambiguous whatever the values contain. */
+function payload(fields: Array<string | number>) {
+  return new TextEncoder().encode(JSON.stringify(fields.map(String)));
+}
+
+function toBase64Url(bytes: ArrayBuffer) {
+  let s = '';
+  for (const b of new Uint8Array(bytes)) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(value: string): Uint8Array<ArrayBuffer> | null {
+  if (!/^[A-Za-z0-9_-]+$/.test(value)) return null;
+  try {
+    const bin = atob(value.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (value.length % 4)) % 4));
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+export async function sign(secret: string, fields: Array<string | number>): Promise<string> {
+  return toBase64Url(await crypto.subtle.sign('HMAC', await hmacKey(secret), payload(fields)));
+}
+
+/** Constant-time verification (crypto.subtle.verify). */
+export async function verify(secret: string, fields: Array<string | number>, signature: string): Promise<boolean> {
+  const bytes = fromBase64Url(signature);
+  if (bytes?.length !== 32) return false;
+  return crypto.subtle.verify('HMAC', await hmacKey(secret), bytes, payload(fields));
+}
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
