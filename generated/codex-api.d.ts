@@ -559,6 +559,34 @@ export interface paths {
         patch: operations["updateOrganizationMember"];
         trace?: never;
     };
+    "/checkout/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a Stripe Checkout for purchased content
+         * @description Creates a Stripe Checkout Session (mode payment) for published `purchased_only` content at its price and currency;
+         *     the client then redirects the buyer to `checkoutUrl`. Access is granted when Stripe reports the completed checkout
+         *     on the booking webhook, not here. Repeating the same request within a few minutes returns the same session
+         *     (idempotency key per user, content and redirect URLs).
+         *
+         *     - 409 `ALREADY_HAS_ACCESS`: the caller already has (non-revoked) access.
+         *     - 422 `CONTENT_NOT_PURCHASABLE` (details.reason: free, members_only, not_published, deleted, own_content), or
+         *       `REDIRECT_URL_NOT_ALLOWED` when a redirect URL is outside the configured origins (details name the fields).
+         *     - 503: the payment provider or the database is unavailable, or payments are not configured.
+         */
+        post: operations["createCheckoutSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/docs": {
         parameters: {
             query?: never;
@@ -633,6 +661,192 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks/stripe/booking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe webhook: checkout sessions (grants access)
+         * @description `checkout.session.completed` and `checkout.session.async_payment_succeeded` record the purchase and, once paid, grant access to the content in one transaction; `checkout.session.expired` and `checkout.session.async_payment_failed` mark the pending attempt failed.
+         *
+         *     Called by Stripe, not by clients. The `stripe-signature` header is verified over the raw body with this
+         *     endpoint's own signing secret (tolerance 300 s). Every verified event is recorded once in webhook_events, keyed
+         *     by its Stripe event id: a redelivery is acknowledged with `duplicate: true` and changes nothing.
+         *
+         *     - 400 `MISSING_SIGNATURE` (no header) or `INVALID_EVENT` (a verified body that is not a Stripe event);
+         *     - 401 `INVALID_SIGNATURE`: wrong secret, altered body or a timestamp older than 300 s;
+         *     - 415: the body is not JSON;
+         *     - 503: the database is unavailable or the endpoint has no secret configured — nothing was recorded and Stripe retries.
+         *     - 200 with `status: failed`: the event can never be applied (unknown content or user, amount mismatch); it is logged
+         *       and acknowledged so that Stripe stops retrying.
+         */
+        post: operations["receiveStripeBookingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/stripe/connect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe webhook: Connect accounts
+         * @description `account.*` and other Connect events are logged and acknowledged.
+         *
+         *     Called by Stripe, not by clients. The `stripe-signature` header is verified over the raw body with this
+         *     endpoint's own signing secret (tolerance 300 s). Every verified event is recorded once in webhook_events, keyed
+         *     by its Stripe event id: a redelivery is acknowledged with `duplicate: true` and changes nothing.
+         *
+         *     - 400 `MISSING_SIGNATURE` (no header) or `INVALID_EVENT` (a verified body that is not a Stripe event);
+         *     - 401 `INVALID_SIGNATURE`: wrong secret, altered body or a timestamp older than 300 s;
+         *     - 415: the body is not JSON;
+         *     - 503: the database is unavailable or the endpoint has no secret configured — nothing was recorded and Stripe retries.
+         *     - 200 with `status: failed`: the event can never be applied (unknown content or user, amount mismatch); it is logged
+         *       and acknowledged so that Stripe stops retrying.
+         */
+        post: operations["receiveStripeConnectWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/stripe/customer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe webhook: customers
+         * @description `customer.*` events are logged and acknowledged.
+         *
+         *     Called by Stripe, not by clients. The `stripe-signature` header is verified over the raw body with this
+         *     endpoint's own signing secret (tolerance 300 s). Every verified event is recorded once in webhook_events, keyed
+         *     by its Stripe event id: a redelivery is acknowledged with `duplicate: true` and changes nothing.
+         *
+         *     - 400 `MISSING_SIGNATURE` (no header) or `INVALID_EVENT` (a verified body that is not a Stripe event);
+         *     - 401 `INVALID_SIGNATURE`: wrong secret, altered body or a timestamp older than 300 s;
+         *     - 415: the body is not JSON;
+         *     - 503: the database is unavailable or the endpoint has no secret configured — nothing was recorded and Stripe retries.
+         *     - 200 with `status: failed`: the event can never be applied (unknown content or user, amount mismatch); it is logged
+         *       and acknowledged so that Stripe stops retrying.
+         */
+        post: operations["receiveStripeCustomerWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/stripe/dispute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe webhook: disputes
+         * @description `charge.dispute.*` events are logged and acknowledged.
+         *
+         *     Called by Stripe, not by clients. The `stripe-signature` header is verified over the raw body with this
+         *     endpoint's own signing secret (tolerance 300 s). Every verified event is recorded once in webhook_events, keyed
+         *     by its Stripe event id: a redelivery is acknowledged with `duplicate: true` and changes nothing.
+         *
+         *     - 400 `MISSING_SIGNATURE` (no header) or `INVALID_EVENT` (a verified body that is not a Stripe event);
+         *     - 401 `INVALID_SIGNATURE`: wrong secret, altered body or a timestamp older than 300 s;
+         *     - 415: the body is not JSON;
+         *     - 503: the database is unavailable or the endpoint has no secret configured — nothing was recorded and Stripe retries.
+         *     - 200 with `status: failed`: the event can never be applied (unknown content or user, amount mismatch); it is logged
+         *       and acknowledged so that Stripe stops retrying.
+         */
+        post: operations["receiveStripeDisputeWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/stripe/payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe webhook: payment intents and charges (refunds revoke access)
+         * @description `charge.refunded` (full refund) marks the purchase found by its payment intent refunded and revokes the access it granted; other `payment_intent.*` and `charge.*` events are logged.
+         *
+         *     Called by Stripe, not by clients. The `stripe-signature` header is verified over the raw body with this
+         *     endpoint's own signing secret (tolerance 300 s). Every verified event is recorded once in webhook_events, keyed
+         *     by its Stripe event id: a redelivery is acknowledged with `duplicate: true` and changes nothing.
+         *
+         *     - 400 `MISSING_SIGNATURE` (no header) or `INVALID_EVENT` (a verified body that is not a Stripe event);
+         *     - 401 `INVALID_SIGNATURE`: wrong secret, altered body or a timestamp older than 300 s;
+         *     - 415: the body is not JSON;
+         *     - 503: the database is unavailable or the endpoint has no secret configured — nothing was recorded and Stripe retries.
+         *     - 200 with `status: failed`: the event can never be applied (unknown content or user, amount mismatch); it is logged
+         *       and acknowledged so that Stripe stops retrying.
+         */
+        post: operations["receiveStripePaymentWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/stripe/subscription": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe webhook: subscriptions
+         * @description `customer.subscription.*` events are logged and acknowledged.
+         *
+         *     Called by Stripe, not by clients. The `stripe-signature` header is verified over the raw body with this
+         *     endpoint's own signing secret (tolerance 300 s). Every verified event is recorded once in webhook_events, keyed
+         *     by its Stripe event id: a redelivery is acknowledged with `duplicate: true` and changes nothing.
+         *
+         *     - 400 `MISSING_SIGNATURE` (no header) or `INVALID_EVENT` (a verified body that is not a Stripe event);
+         *     - 401 `INVALID_SIGNATURE`: wrong secret, altered body or a timestamp older than 300 s;
+         *     - 415: the body is not JSON;
+         *     - 503: the database is unavailable or the endpoint has no secret configured — nothing was recorded and Stripe retries.
+         *     - 200 with `status: failed`: the event can never be applied (unknown content or user, amount mismatch); it is logged
+         *       and acknowledged so that Stripe stops retrying.
+         */
+        post: operations["receiveStripeSubscriptionWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -678,6 +892,15 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        CheckoutSession: {
+            /** @example cs_test_a1b2c3 */
+            sessionId: string;
+            /**
+             * Format: uri
+             * @example https://checkout.stripe.com/c/pay/cs_test_a1b2c3
+             */
+            checkoutUrl: string;
+        };
         Content: {
             /** Format: uuid */
             id: string;
@@ -712,6 +935,25 @@ export interface components {
         ContentList: {
             items: components["schemas"]["Content"][];
             pagination: components["schemas"]["Pagination"];
+        };
+        CreateCheckoutSessionRequest: {
+            /**
+             * Format: uuid
+             * @example 3f1f8a0e-1d5b-4c59-9f1e-0b8e6f1c2d3a
+             */
+            contentId: string;
+            /**
+             * Format: uri
+             * @description Where Stripe sends the buyer after paying. Its origin must be in the configured allow-list. Stripe's `{CHECKOUT_SESSION_ID}` placeholder may be used in the query.
+             * @example http://localhost:5173/purchase/success
+             */
+            successUrl: string;
+            /**
+             * Format: uri
+             * @description Where Stripe sends the buyer on cancel. Its origin must be in the configured allow-list.
+             * @example http://localhost:5173/content/3f1f8a0e-1d5b-4c59-9f1e-0b8e6f1c2d3a
+             */
+            cancelUrl: string;
         };
         CreateContentRequest: {
             /** @example Episode 1: The Pilot */
@@ -1018,6 +1260,87 @@ export interface components {
             /** Format: date-time */
             expiresAt: string;
         };
+        StripeChargeObject: {
+            /** @example ch_3N… */
+            id: string;
+            /** @enum {string} */
+            object: "charge";
+            /** @example pi_3N… */
+            payment_intent?: string | null;
+            /** @example 1999 */
+            amount: number;
+            /** @example 1999 */
+            amount_refunded: number;
+            /** @description true once fully refunded */
+            refunded: boolean;
+            /** @example usd */
+            currency: string;
+        } & {
+            [key: string]: unknown;
+        };
+        StripeCheckoutSessionObject: {
+            /** @example cs_test_a1b2c3 */
+            id: string;
+            /** @enum {string} */
+            object: "checkout.session";
+            /** @example payment */
+            mode: string;
+            /**
+             * @description paid | unpaid | no_payment_required
+             * @example paid
+             */
+            payment_status: string;
+            /** @example 1999 */
+            amount_total: number | null;
+            /** @example usd */
+            currency: string | null;
+            client_reference_id?: string | null;
+            /** @example pi_3N… */
+            payment_intent?: string | null;
+            /**
+             * @description Set by our checkout: userId, contentId (and amountCents/currency of the attempt)
+             * @example {
+             *       "userId": "9b2c…",
+             *       "contentId": "3f1f…"
+             *     }
+             */
+            metadata?: {
+                [key: string]: string;
+            } | null;
+        } & {
+            [key: string]: unknown;
+        };
+        StripeEvent: {
+            /** @example evt_1NG8Du2eZvKYlo2CUI79vXWy */
+            id: string;
+            /** @enum {string} */
+            object: "event";
+            /** @example checkout.session.completed */
+            type: string;
+            /** @example 2026-04-22.dahlia */
+            api_version?: string | null;
+            /**
+             * @description Unix seconds
+             * @example 1767225600
+             */
+            created: number;
+            livemode: boolean;
+            data: {
+                /** @description The object the event is about */
+                object: components["schemas"]["StripeCheckoutSessionObject"] | components["schemas"]["StripeChargeObject"] | components["schemas"]["StripeObject"];
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        StripeObject: {
+            id?: string;
+            /** @example payment_intent */
+            object: string;
+        } & {
+            [key: string]: unknown;
+        };
         UpdateContentRequest: {
             /** @example Episode 1: The Pilot */
             title?: string;
@@ -1107,6 +1430,17 @@ export interface components {
             /** @enum {boolean} */
             verified: true;
             user: components["schemas"]["AuthUser"];
+        };
+        WebhookReceived: {
+            /** @enum {boolean} */
+            received: true;
+            /** @description true when this event id was already handled: nothing was repeated */
+            duplicate: boolean;
+            /**
+             * @description processed: its effect was applied; ignored: nothing to do for this event type; failed: a permanent problem (logged, will not be retried). For a duplicate: the status of the first delivery.
+             * @enum {string}
+             */
+            status: "processed" | "ignored" | "failed";
         };
     };
     responses: never;
@@ -3793,6 +4127,113 @@ export interface operations {
             };
         };
     };
+    createCheckoutSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateCheckoutSessionRequest"];
+            };
+        };
+        responses: {
+            /** @description Checkout Session created: redirect the buyer to checkoutUrl */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutSession"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a taken slug) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported content type (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Well-formed, but breaks a business rule */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (database, storage) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     getApiReference: {
         parameters: {
             query?: never;
@@ -3887,6 +4328,492 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OpenApiDocument"];
+                };
+            };
+        };
+    };
+    receiveStripeBookingWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The Stripe event, exactly as Stripe sent it */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StripeEvent"];
+            };
+        };
+        responses: {
+            /** @description Acknowledged (processed, ignored, failed permanently, or a duplicate) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceived"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported content type (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (database, storage) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    receiveStripeConnectWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The Stripe event, exactly as Stripe sent it */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StripeEvent"];
+            };
+        };
+        responses: {
+            /** @description Acknowledged (processed, ignored, failed permanently, or a duplicate) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceived"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported content type (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (database, storage) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    receiveStripeCustomerWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The Stripe event, exactly as Stripe sent it */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StripeEvent"];
+            };
+        };
+        responses: {
+            /** @description Acknowledged (processed, ignored, failed permanently, or a duplicate) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceived"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported content type (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (database, storage) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    receiveStripeDisputeWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The Stripe event, exactly as Stripe sent it */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StripeEvent"];
+            };
+        };
+        responses: {
+            /** @description Acknowledged (processed, ignored, failed permanently, or a duplicate) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceived"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported content type (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (database, storage) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    receiveStripePaymentWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The Stripe event, exactly as Stripe sent it */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StripeEvent"];
+            };
+        };
+        responses: {
+            /** @description Acknowledged (processed, ignored, failed permanently, or a duplicate) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceived"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported content type (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (database, storage) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    receiveStripeSubscriptionWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The Stripe event, exactly as Stripe sent it */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StripeEvent"];
+            };
+        };
+        responses: {
+            /** @description Acknowledged (processed, ignored, failed permanently, or a duplicate) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceived"];
+                };
+            };
+            /** @description Validation failed: the details name the fields */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in, or the session is no longer valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unsupported content type (send application/json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Rate limit exceeded; see the Retry-After header */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A dependency (database, storage) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };

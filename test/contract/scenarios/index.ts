@@ -5,6 +5,7 @@
 import type { Scenarios } from '../harness/types';
 import { authScenarios } from './auth';
 import { contentScenarios } from './content-api';
+import { ecomScenarios } from './ecom-api';
 import { identityScenarios } from './identity-api';
 import { metaScenarios } from './meta';
 
@@ -13,6 +14,7 @@ const sources: Array<[string, Scenarios]> = [
   ['auth', authScenarios],
   ['identity-api', identityScenarios],
   ['content-api', contentScenarios],
+  ['ecom-api', ecomScenarios],
 ];
 
 /** operationId → cases, failing loudly when two files claim the same operation. */

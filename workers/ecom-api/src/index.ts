@@ -1,7 +1,11 @@
+import { StripeEventSchema } from '@codex/validation';
 import { createWorker } from '@codex/worker-utils';
+import type { EcomBindings } from './env';
+import { checkoutRoutes } from './routes/checkout';
+import { STRIPE_SIGNATURE_SCHEME, webhookRoutes } from './routes/webhooks';
 
 /** The ecom-api worker. Routes live in ./routes; see README "How to add a route". */
-export const app = createWorker({
+export const app = createWorker<EcomBindings>({
   service: 'ecom-api',
   name: 'ecom-api',
   title: 'Codex Ecom API',
@@ -14,5 +18,18 @@ export const app = createWorker({
   },
   kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV' },
 });
+
+app.openAPIRegistry.registerComponent('securitySchemes', STRIPE_SIGNATURE_SCHEME, {
+  type: 'apiKey',
+  in: 'header',
+  name: 'stripe-signature',
+  description:
+    'Stripe\'s webhook signature (`t=<unix seconds>,v1=<HMAC-SHA256 of "t.body">`), computed with the endpoint\'s signing secret and verified over the raw body; older than 300 s is refused.',
+});
+// The webhook bodies reference this schema by name (they are read raw, not validated by the router).
+app.openAPIRegistry.register('StripeEvent', StripeEventSchema);
+
+app.route('/', checkoutRoutes);
+app.route('/', webhookRoutes);
 
 export default app;

@@ -1,0 +1,4 @@
+export * from './checkout';
+export * from './errors';
+export * from './stripe';
+export * from './webhooks';
