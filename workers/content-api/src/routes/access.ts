@@ -40,7 +40,7 @@ export const getStreamingUrlRoute = createRoute({
   request: { params: ContentIdParamSchema, query: StreamingUrlQuerySchema },
   responses: {
     200: jsonResponse(StreamingUrlSchema, 'The signed URL and its expiry'),
-    ...errorResponses(400, 401, 403, 404, 422, 429),
+    ...errorResponses(400, 401, 403, 404, 422, 429, 503),
   },
 });
 
@@ -76,7 +76,7 @@ export const streamContentRoute = createRoute({
       },
       content: mediaBody,
     },
-    ...errorResponses(400, 403, 416),
+    ...errorResponses(400, 403, 416, 503),
   },
 });
 
@@ -92,7 +92,7 @@ export const savePlaybackProgressRoute = createRoute({
   request: { params: ContentIdParamSchema, body: jsonBody(PlaybackProgressInputSchema) },
   responses: {
     200: jsonResponse(PlaybackProgressSchema, 'The saved position'),
-    ...errorResponses(400, 401, 403, 404, 413, 415, 429),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 429, 503),
   },
 });
 
@@ -108,7 +108,7 @@ export const getPlaybackProgressRoute = createRoute({
   request: { params: ContentIdParamSchema },
   responses: {
     200: jsonResponse(PlaybackProgressSchema, 'The saved position'),
-    ...errorResponses(400, 401, 403, 404, 429),
+    ...errorResponses(400, 401, 403, 404, 429, 503),
   },
 });
 

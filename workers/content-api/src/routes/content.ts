@@ -40,7 +40,7 @@ export const createContentRoute = createRoute({
   request: { body: jsonBody(CreateContentSchema) },
   responses: {
     201: jsonResponse(ContentSchema, 'Created as a draft'),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
   },
 });
 
@@ -59,7 +59,7 @@ export const getContentRoute = createRoute({
   request: { params: IdParamSchema },
   responses: {
     200: jsonResponse(ContentSchema, 'The content'),
-    ...errorResponses(400, 404, 429),
+    ...errorResponses(400, 404, 429, 503),
   },
 });
 
@@ -77,7 +77,7 @@ export const updateContentRoute = createRoute({
   request: { params: IdParamSchema, body: jsonBody(UpdateContentSchema) },
   responses: {
     200: jsonResponse(ContentSchema, 'The updated content'),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
   },
 });
 
@@ -95,7 +95,7 @@ export const publishContentRoute = createRoute({
   request: { params: IdParamSchema },
   responses: {
     200: jsonResponse(ContentSchema, 'The published content'),
-    ...errorResponses(400, 401, 403, 404, 422, 429),
+    ...errorResponses(400, 401, 403, 404, 422, 429, 503),
   },
 });
 
@@ -112,7 +112,7 @@ export const unpublishContentRoute = createRoute({
   request: { params: IdParamSchema },
   responses: {
     200: jsonResponse(ContentSchema, 'The content, now a draft'),
-    ...errorResponses(400, 401, 403, 404, 429),
+    ...errorResponses(400, 401, 403, 404, 429, 503),
   },
 });
 
@@ -129,7 +129,7 @@ export const deleteContentRoute = createRoute({
   request: { params: IdParamSchema },
   responses: {
     204: { description: 'Deleted' },
-    ...errorResponses(400, 401, 403, 404, 429),
+    ...errorResponses(400, 401, 403, 404, 429, 503),
   },
 });
 
@@ -147,7 +147,7 @@ export const listCreatorContentRoute = createRoute({
   request: { params: CreatorIdParamSchema, query: ListContentQuerySchema },
   responses: {
     200: jsonResponse(ContentListSchema, 'One page of content'),
-    ...errorResponses(400, 429),
+    ...errorResponses(400, 429, 503),
   },
 });
 

@@ -36,7 +36,7 @@ export const createMediaRoute = createRoute({
   request: { body: jsonBody(CreateMediaSchema) },
   responses: {
     201: jsonResponse(CreateMediaResponseSchema, 'Created in uploading, with the upload URL'),
-    ...errorResponses(400, 401, 403, 404, 413, 415, 429),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 429, 503),
   },
 });
 
@@ -66,7 +66,7 @@ export const uploadMediaRoute = createRoute({
   },
   responses: {
     200: jsonResponse(MediaSchema, 'Stored; the media is now transcoding'),
-    ...errorResponses(400, 403, 409, 411, 413, 422, 429),
+    ...errorResponses(400, 403, 409, 411, 413, 422, 429, 503),
     415: { ...errorResponses(415)[415], description: 'Content-Type differs from the declared mimeType' },
   },
 });
@@ -83,7 +83,7 @@ export const getMediaRoute = createRoute({
   request: { params: IdParamSchema },
   responses: {
     200: jsonResponse(MediaSchema, 'The media item'),
-    ...errorResponses(400, 401, 404, 429),
+    ...errorResponses(400, 401, 404, 429, 503),
   },
 });
 
@@ -102,7 +102,7 @@ export const updateMediaRoute = createRoute({
   request: { params: IdParamSchema, body: jsonBody(UpdateMediaSchema) },
   responses: {
     200: jsonResponse(MediaSchema, 'The updated media item'),
-    ...errorResponses(400, 401, 404, 413, 415, 422, 429),
+    ...errorResponses(400, 401, 404, 413, 415, 422, 429, 503),
   },
 });
 
