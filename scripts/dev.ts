@@ -7,9 +7,13 @@
  * - migrations applied (PGlite: on open; DATABASE_URL: migrateUrl) and the demo data seeded (seedDemoData, idempotent);
  * - the four workers served over HTTP on their wrangler dev ports, each request going to
  *   `app.fetch(request, env, ctx)` exactly as the Workers runtime calls it;
- * - the merged contract's docs (static Redocly page and Scalar over openapi/codex.yaml) on DOCS_PORT (42070).
+ * - the merged contract's docs (static Redocly page and Scalar over openapi/codex.yaml) on DOCS_PORT (42070);
+ * - Stripe for the ecom worker (scripts/stripe/dev-stripe.ts): without STRIPE_SECRET_KEY, a local stand-in for the
+ *   Stripe API on STRIPE_LOCAL_PORT (12111) and development webhook secrets — no real payments; with a test-mode
+ *   STRIPE_SECRET_KEY (and STRIPE_WEBHOOK_SECRET_<ENDPOINT> from `stripe listen`), Stripe's test mode.
  *
- * Env: DATABASE_URL (optional), HOST (default 127.0.0.1), DOCS_PORT (default 42070), DEV_DATA_DIR (default .data).
+ * Env: DATABASE_URL (optional), HOST (default 127.0.0.1), DOCS_PORT (default 42070), DEV_DATA_DIR (default .data),
+ * STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET_<ENDPOINT>, CHECKOUT_REDIRECT_ORIGINS (default http://localhost:5173).
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -23,6 +27,7 @@ import { app as identityApp } from '@codex/worker-identity-api';
 import { Scalar } from '@scalar/hono-api-reference';
 import { Hono } from 'hono';
 import { type FetchApp, type ServedApp, serveApp, WaitUntilTracker } from './lib/worker-host';
+import { startDevStripe } from './stripe/dev-stripe';
 
 const APPS: Record<WorkerName, FetchApp> = {
   auth: authApp,
@@ -103,11 +108,13 @@ async function main() {
     console.log('• migrating the database at DATABASE_URL …');
     await migrateUrl(databaseUrl);
   }
+  const stripe = await startDevStripe({ dataDir: DATA_DIR, ecomUrl: `http://localhost:${DEV_PORTS['ecom-api']}` });
   const platform = await startLocalPlatform({
     apps: APPS,
     persistDir: DATA_DIR,
     databaseUrl,
     vars: DEV_VARS,
+    workerVars: { 'ecom-api': stripe.vars },
   });
   const tracker = new WaitUntilTracker();
   const servers: ServedApp[] = [];
@@ -123,6 +130,7 @@ async function main() {
     force.unref();
     await Promise.allSettled(servers.map((s) => s.close()));
     await tracker.drain();
+    await stripe.close();
     await platform.close();
     clearTimeout(force);
     console.log('stopped.');
@@ -159,6 +167,7 @@ async function main() {
       `Codex API dev platform ready in ${((performance.now() - started) / 1000).toFixed(1)} s`,
       `  database : ${db}`,
       `  KV / R2  : Miniflare, persisted under ${process.env.DEV_DATA_DIR ?? '.data'}/kv and /r2`,
+      ...stripe.describe(),
       '',
       ...WORKERS.map(
         (w, i) =>
