@@ -1,4 +1,5 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import type { Plugin } from 'vite';
 import { defineProject } from 'vitest/config';
 import { bundledWorker } from './test/workerd/worker-bundle';
 
@@ -16,20 +17,45 @@ import { bundledWorker } from './test/workerd/worker-bundle';
  */
 export const WORKERD_WORKERS = ['auth', 'content-api', 'identity-api', 'ecom-api'] as const;
 
+/**
+ * Over the vars of wrangler.jsonc (LOG_LEVEL "info", EMAIL_TRANSPORT "console"): no request log lines and no
+ * verification links on stdout; emails go to the in-memory outbox, as in the node tests.
+ */
+const QUIET = { LOG_LEVEL: 'silent', EMAIL_TRANSPORT: 'memory' };
+
+/**
+ * Drops Vite's "Sourcemap for node_modules/… points to missing source files" warnings: packages such as stripe ship
+ * source maps without their sources, one warning per module (hundreds per run), nothing this repository can fix.
+ * (Vitest installs its own Vite logger per project, so this wraps it once the config is resolved.)
+ */
+const MISSING_DEP_SOURCES = /^Sourcemap for "[^"]*\/node_modules\/[^"]*" points to missing source files$/;
+const quietDependencySourcemaps: Plugin = {
+  name: 'codex:quiet-dependency-sourcemaps',
+  configResolved(config) {
+    const warnOnce = config.logger.warnOnce.bind(config.logger);
+    config.logger.warnOnce = (msg, options) => {
+      if (!MISSING_DEP_SOURCES.test(msg)) warnOnce(msg, options);
+    };
+  },
+};
+
 export function workerdProject(worker: (typeof WORKERD_WORKERS)[number]) {
   return defineProject({
     plugins: [
+      quietDependencySourcemaps,
       cloudflareTest(async ({ inject }) => {
         const databaseUrl = inject('workerdDatabaseUrl');
         const proxy = inject('workerdNeonWsProxy');
         const db: Record<string, string> =
           databaseUrl && proxy ? { DATABASE_URL: databaseUrl, NEON_WS_PROXY: proxy } : {};
-        const auxiliary = [await bundledWorker(worker, `bundle-${worker}`, db)];
-        if (worker !== 'auth') auxiliary.push(await bundledWorker('auth', 'codex-auth', db));
+        // The tests assert on responses and rows, not on logs.
+        const vars = { ...QUIET, ...db };
+        const auxiliary = [await bundledWorker(worker, `bundle-${worker}`, vars)];
+        if (worker !== 'auth') auxiliary.push(await bundledWorker('auth', 'codex-auth', vars));
         return {
           wrangler: { configPath: `./workers/${worker}/wrangler.jsonc` },
           miniflare: {
-            bindings: { WORKERD_TEST_DB: databaseUrl ? 'postgres' : 'none', ...db },
+            bindings: { WORKERD_TEST_DB: databaseUrl ? 'postgres' : 'none', ...vars },
             serviceBindings: { BUNDLE: `bundle-${worker}` },
             workers: auxiliary,
           },

@@ -2,8 +2,11 @@
  * Benchmark helpers: argument parsing, tables, and load generation with autocannon (run as a separate process so
  * the server under test keeps its own event loop).
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Hono } from 'hono';
 import { type ServedApp, serveApp, WaitUntilTracker } from '../lib/worker-host';
 
@@ -50,7 +53,8 @@ export interface LoadResult {
   timeouts: number;
 }
 
-const AUTOCANNON = fileURLToPath(new URL('../../node_modules/autocannon/autocannon.js', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const AUTOCANNON = join(ROOT, 'node_modules', 'autocannon', 'autocannon.js');
 
 /** Runs autocannon against `url` in a child process and returns its figures. */
 export function load(url: string, opts: LoadOptions = {}): Promise<LoadResult> {
@@ -130,14 +134,29 @@ export interface BenchResult {
  */
 export async function benchAgainstBare(name: string, url: string, opts: LoadOptions = {}): Promise<BenchResult> {
   const b = await bareServer();
+  return benchPair(name, url, `${b.url}/bare`, opts, '@hono/node-server');
+}
+
+/**
+ * Loads `url`, then `bareUrl` (a bare Hono JSON route served the same way), one after the other with the same
+ * autocannon settings, after a 1 s warm-up of each; prints req/s, p50/p99 and the ratio. Throws when either answered
+ * anything but 2xx.
+ */
+export async function benchPair(
+  name: string,
+  url: string,
+  bareUrl: string,
+  opts: LoadOptions,
+  server: string,
+): Promise<BenchResult> {
   // A short warm-up of each, so JIT and caches are in the state being measured.
   await load(url, { ...opts, duration: 1 });
-  await load(`${b.url}/bare`, { connections: opts.connections, duration: 1 });
+  await load(bareUrl, { connections: opts.connections, duration: 1 });
   const target = await load(url, opts);
-  const bareResult = await load(`${b.url}/bare`, { connections: opts.connections, duration: opts.duration });
+  const bareResult = await load(bareUrl, { connections: opts.connections, duration: opts.duration });
   const ratio = target.rps / bareResult.rps;
   console.log(
-    `\n${name} — autocannon -c ${opts.connections ?? 50} -d ${opts.duration ?? 5} (separate process), server: @hono/node-server\n`,
+    `\n${name} — autocannon -c ${opts.connections ?? 50} -d ${opts.duration ?? 5} (separate process), server: ${server}\n`,
   );
   const row = (label: string, r: LoadResult) => [
     label,
@@ -152,10 +171,37 @@ export async function benchAgainstBare(name: string, url: string, opts: LoadOpti
     [row(name, target), row('bare Hono JSON route', bareResult)],
   );
   console.log(`\nratio ${name} / bare = ${ratio.toFixed(3)} (${(ratio * 100).toFixed(1)}% of the bare route)`);
-  if (target.non2xx + target.errors + target.timeouts > 0) {
-    throw new Error(
-      `${name}: ${target.non2xx} non-2xx, ${target.errors} errors, ${target.timeouts} timeouts under load`,
-    );
+  for (const [label, r] of [
+    [name, target],
+    ['bare Hono JSON route', bareResult],
+  ] as const) {
+    if (r.non2xx + r.errors + r.timeouts > 0) {
+      throw new Error(`${label}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts under load`);
+    }
   }
   return { name, target, bare: bareResult, ratio };
+}
+
+/**
+ * wrangler's deploy bundle (`wrangler deploy --dry-run --outdir`) of the worker configured in `cwd` (or by `config`),
+ * i.e. the artifact Cloudflare would run; resolves to the entry module's path. `outdir` is emptied first.
+ */
+export async function wranglerBundle(options: { cwd: string; config?: string; outdir: string }): Promise<string> {
+  await rm(options.outdir, { recursive: true, force: true });
+  const args = ['deploy', '--dry-run', '--outdir', options.outdir];
+  if (options.config) args.push('--config', options.config);
+  try {
+    await promisify(execFile)(join(ROOT, 'node_modules', '.bin', 'wrangler'), args, {
+      cwd: options.cwd,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
+    });
+  } catch (e) {
+    const err = e as Error & { stdout?: string; stderr?: string };
+    throw new Error(`wrangler could not bundle ${options.cwd}: ${err.message}\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+  }
+  // The entry module is named after the worker's `main` (index.js for src/index.ts).
+  const entries = (await readdir(options.outdir)).filter((f) => f.endsWith('.js'));
+  if (entries.length !== 1)
+    throw new Error(`expected one entry module in ${options.outdir}, found ${entries.join(', ')}`);
+  return join(options.outdir, entries[0] as string);
 }
