@@ -2,7 +2,7 @@ import { organizationMembers, organizations } from '@codex/database';
 import { json, jsonInit, type LocalPlatform, registerUser, startLocalPlatform, type TestUser } from '@codex/local';
 import authApp from '@codex/worker-auth';
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import identityApp from '../src/index';
 
 let platform: LocalPlatform;
@@ -359,6 +359,38 @@ describe('members', () => {
       .from(organizationMembers)
       .where(and(eq(organizationMembers.organizationId, org.id), eq(organizationMembers.role, 'owner')));
     expect(owners).toHaveLength(1);
+  });
+});
+
+describe('queries per request', () => {
+  // Embedded mode only: counts the statements PGlite runs (the workers share the platform's instance). The session
+  // is resolved once through the auth worker and then comes from the KV cache, so the counted calls hit no auth query.
+  it.skipIf(Boolean(process.env.DATABASE_URL))('get is one query and a list two, whatever the page size', async () => {
+    const me = await registerUser(platform);
+    const tag = Math.random().toString(36).slice(2, 8);
+    for (let i = 0; i < 6; i++) await createOrg(me, { name: `Count ${tag} ${i}`, slug: `count-${tag}-${i}` });
+    const client = (platform.db as unknown as { $client: { query: (...args: unknown[]) => Promise<unknown> } }).$client;
+    const spy = vi.spyOn(client, 'query');
+    try {
+      const org = await json(await call(`/api/organizations/slug/count-${tag}-0`, 'GET', undefined, me));
+      spy.mockClear();
+      expect((await call(`/api/organizations/${org.id}`, 'GET', undefined, me)).status).toBe(200);
+      expect((await call(`/api/organizations/slug/${org.slug}`, 'GET', undefined, me)).status).toBe(200);
+      expect(spy.mock.calls.length).toBe(2);
+      const counts: number[] = [];
+      const sizes: number[] = [];
+      for (const limit of [1, 3, 50]) {
+        spy.mockClear();
+        const res = await call(`/api/organizations?scope=owned&search=${tag}&limit=${limit}`, 'GET', undefined, me);
+        expect(res.status).toBe(200);
+        counts.push(spy.mock.calls.length);
+        sizes.push((await json(res)).items.length);
+      }
+      expect(sizes).toEqual([1, 3, 6]);
+      expect(counts).toEqual([2, 2, 2]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
