@@ -2,6 +2,7 @@ import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '@cod
 import { type AppEnv, getLogger, SESSION_COOKIE, type SessionData } from '@codex/worker-utils';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { RATE_LIMIT_PRESETS, rateLimit } from './rate-limit';
 
 /** Sessions are cached for 5 minutes (KV's minimum TTL is 60 s). */
 export const SESSION_CACHE_TTL_SECONDS = 300;
@@ -129,4 +130,12 @@ export function currentUser(c: Context<AppEnv>) {
   const user = c.get('user');
   if (!user) throw new UnauthorizedError();
   return user;
+}
+
+/**
+ * The standard policy of an API route: the session (required or optional), then the per-user API rate limit
+ * (per IP for anonymous callers). Use as a createRoute `middleware`.
+ */
+export function apiPolicy(auth: SessionPolicy['auth']): MiddlewareHandler<AppEnv>[] {
+  return [requireSession({ auth }), rateLimit(RATE_LIMIT_PRESETS.api)];
 }

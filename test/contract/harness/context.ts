@@ -123,6 +123,17 @@ export function createContext(checker: Checker, worker: WorkerName, shared: Shar
       }
       await Promise.all(puts);
     },
+    async exhaustUserRateLimit(userId) {
+      const preset = RATE_LIMIT_PRESETS.api;
+      const now = Date.now();
+      await Promise.all(
+        [now, now + preset.windowSeconds * 1000].map((at) =>
+          ctx.kv.RATE_LIMIT_KV.put(rateLimitKey(preset, `u:${userId}`, at), String(preset.limit), {
+            expirationTtl: Math.max(60, preset.windowSeconds * 2),
+          }),
+        ),
+      );
+    },
   } as Ctx;
   return ctx;
 }

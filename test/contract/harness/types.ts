@@ -104,6 +104,8 @@ export interface Ctx {
   emailToken(to: string, kind: 'verify-email' | 'reset-password'): string;
   /** Fills every rate-limit bucket of `ip` (all presets, this window and the next) so its next request gets 429. */
   exhaustRateLimits(ip: string, extraPresets?: RateLimitPreset[]): Promise<void>;
+  /** Fills a signed-in user's API bucket (this window and the next) so their next API call gets 429. */
+  exhaustUserRateLimit(userId: string): Promise<void>;
 }
 
 export interface Case<S = unknown> {

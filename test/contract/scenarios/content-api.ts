@@ -5,7 +5,6 @@
  * suites (workers/content-api/test) hold the full authorization matrix and the Range cases.
  */
 import { content, contentAccess, mediaItems, playbackProgress } from '@codex/database';
-import { RATE_LIMIT_PRESETS, rateLimitKey } from '@codex/security';
 import { and, eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import {
@@ -113,17 +112,6 @@ async function contentRow(ctx: Ctx, id: string) {
   return (await ctx.db.select().from(content).where(eq(content.id, id)))[0];
 }
 
-/** Fills the signed-in user's API bucket (this window and the next): the next call is 429. */
-async function exhaustUser(ctx: Ctx, userId: string) {
-  const preset = RATE_LIMIT_PRESETS.api;
-  const now = Date.now();
-  await Promise.all(
-    [now, now + preset.windowSeconds * 1000].map((at) =>
-      ctx.kv.RATE_LIMIT_KV.put(rateLimitKey(preset, `u:${userId}`, at), String(preset.limit), { expirationTtl: 180 }),
-    ),
-  );
-}
-
 /** A 429 case for a signed-in operation: the caller's bucket is full (set up after any other preparation). */
 function limitedCase<S>(prepare: (ctx: Ctx, user: TestUser) => Promise<S>, request: (s: S) => RequestSpec) {
   return defineCase({
@@ -133,7 +121,7 @@ function limitedCase<S>(prepare: (ctx: Ctx, user: TestUser) => Promise<S>, reque
     async setup(ctx) {
       const user = await ctx.freshUser();
       const state = await prepare(ctx, user);
-      await exhaustUser(ctx, user.id);
+      await ctx.exhaustUserRateLimit(user.id);
       return { user, state };
     },
     request: (_ctx, s) => ({ ...request(s.state), cookie: s.user.cookie }),

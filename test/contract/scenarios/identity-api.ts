@@ -4,7 +4,6 @@
  * with its database effect and every authorization outcome: anonymous, another user, member, admin, owner.
  */
 import { organizationMembers, organizations } from '@codex/database';
-import { RATE_LIMIT_PRESETS, rateLimitKey } from '@codex/security';
 import { and, eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { type CheckedResponse, type Ctx, defineCase, defineScenarios, type TestUser } from '../harness/types';
@@ -60,17 +59,6 @@ async function team(ctx: Ctx) {
   return { owner, member, admin, outsider, org };
 }
 
-/** Fills the signed-in user's API bucket (this window and the next): the next call is 429. */
-async function exhaustUser(ctx: Ctx, userId: string) {
-  const preset = RATE_LIMIT_PRESETS.api;
-  const now = Date.now();
-  await Promise.all(
-    [now, now + preset.windowSeconds * 1000].map((at) =>
-      ctx.kv.RATE_LIMIT_KV.put(rateLimitKey(preset, `u:${userId}`, at), String(preset.limit), { expirationTtl: 180 }),
-    ),
-  );
-}
-
 async function memberRole(ctx: Ctx, orgId: string, userId: string) {
   const [row] = await ctx.db
     .select({ role: organizationMembers.role })
@@ -88,7 +76,7 @@ function limitedCase(request: (ctx: Ctx, s: { user: TestUser; org: Org }) => Par
     async setup(ctx) {
       const user = await ctx.freshUser();
       const org = await createOrg(ctx, user);
-      await exhaustUser(ctx, user.id);
+      await ctx.exhaustUserRateLimit(user.id);
       return { user, org };
     },
     request: (ctx, s) => ({ ...request(ctx, s), cookie: s.user.cookie }),

@@ -1,5 +1,5 @@
 import { signingSecret } from '@codex/content';
-import { RATE_LIMIT_PRESETS, rateLimit, requireSession } from '@codex/security';
+import { apiPolicy } from '@codex/security';
 import type { AppBindings, AppEnv } from '@codex/worker-utils';
 import type { Context } from 'hono';
 
@@ -13,8 +13,8 @@ export interface ContentBindings extends AppBindings {
 export const TAG = 'Content';
 
 /** Session first, then the per-user API limit (as the identity worker does). */
-export const signedIn = [requireSession({ auth: 'required' }), rateLimit(RATE_LIMIT_PRESETS.api)];
-export const anyone = [requireSession({ auth: 'optional' }), rateLimit(RATE_LIMIT_PRESETS.api)];
+export const signedIn = apiPolicy('required');
+export const anyone = apiPolicy('optional');
 
 export const secretOf = (c: Context<AppEnv>) => signingSecret(c.env as ContentBindings);
 

@@ -1,5 +1,5 @@
 import { MemberService } from '@codex/identity';
-import { currentUser, RATE_LIMIT_PRESETS, rateLimit, requireSession } from '@codex/security';
+import { apiPolicy, currentUser } from '@codex/security';
 import {
   AddMemberSchema,
   IdParamSchema,
@@ -13,7 +13,7 @@ import { type AppEnv, errorResponses, getDb, jsonBody, jsonResponse, SESSION_SEC
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 
 const TAG = 'Organizations';
-const signedIn = [requireSession({ auth: 'required' }), rateLimit(RATE_LIMIT_PRESETS.api)];
+const signedIn = apiPolicy('required');
 
 export const listMembersRoute = createRoute({
   method: 'get',

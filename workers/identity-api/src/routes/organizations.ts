@@ -1,5 +1,5 @@
 import { OrganizationService } from '@codex/identity';
-import { currentUser, RATE_LIMIT_PRESETS, rateLimit, requireSession } from '@codex/security';
+import { apiPolicy, currentUser } from '@codex/security';
 import {
   CreateOrganizationSchema,
   IdParamSchema,
@@ -22,8 +22,8 @@ import {
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 
 const TAG = 'Organizations';
-const signedIn = [requireSession({ auth: 'required' }), rateLimit(RATE_LIMIT_PRESETS.api)];
-const anyone = [requireSession({ auth: 'optional' }), rateLimit(RATE_LIMIT_PRESETS.api)];
+const signedIn = apiPolicy('required');
+const anyone = apiPolicy('optional');
 
 export const createOrganizationRoute = createRoute({
   method: 'post',
