@@ -4,7 +4,7 @@
  * - the local platform (@codex/local): Miniflare KV and R2, and the database — embedded PGlite by default, or the
  *   PostgreSQL server named by DATABASE_URL (through the same Neon driver as production, via the local relay);
  *   all state persists under .data/ (git-ignored; delete it to start over);
- * - migrations applied (PGlite: on open; DATABASE_URL: migrateUrl) and the demo data seeded (seedDemoData, idempotent);
+ * - migrations applied by the platform on start (PGlite and DATABASE_URL alike) and the demo data seeded (seedDemoData, idempotent);
  * - the four workers served over HTTP on their wrangler dev ports, each request going to
  *   `app.fetch(request, env, ctx)` exactly as the Workers runtime calls it;
  * - the merged contract's docs (static Redocly page and Scalar over openapi/codex.yaml) on DOCS_PORT (42070);
@@ -17,7 +17,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { migrateUrl } from '@codex/database/node';
 import { DEMO_CREATOR_EMAIL, DEMO_CREATOR_PASSWORD, DEMO_ORGANIZATION_SLUG, seedDemoData } from '@codex/database/seed';
 import { DEV_PORTS, REPO_ROOT, startLocalPlatform, WORKERS, type WorkerName } from '@codex/local';
 import { app as authApp } from '@codex/worker-auth';
@@ -104,10 +103,6 @@ function docsApp(root = REPO_ROOT) {
 async function main() {
   const started = performance.now();
   const databaseUrl = process.env.DATABASE_URL ?? '';
-  if (databaseUrl) {
-    console.log('• migrating the database at DATABASE_URL …');
-    await migrateUrl(databaseUrl);
-  }
   const stripe = await startDevStripe({ dataDir: DATA_DIR, ecomUrl: `http://localhost:${DEV_PORTS['ecom-api']}` });
   const platform = await startLocalPlatform({
     apps: APPS,

@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '@codex/database';
-import { openEmbeddedDb, startRelay } from '@codex/database/node';
+import { migrateUrl, openEmbeddedDb, startRelay } from '@codex/database/node';
 import type { AppBindings } from '@codex/worker-utils';
 import { Miniflare } from 'miniflare';
 import { installFixedLengthStream, R2_PUT_WORKER, streamingBucket } from './r2-stream';
@@ -129,6 +129,9 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const relay = await startRelay();
     closers.push(() => relay.close());
     dbBindings = { DATABASE_URL: databaseUrl, NEON_WS_PROXY: relay.url };
+    // Like the embedded database, a server database is brought up to date on start (idempotent, and safe when
+    // several test files start at once: migrateUrl holds an advisory lock).
+    await migrateUrl(databaseUrl, { proxy: relay.url });
     const { createDb } = await import('@codex/database');
     const handle = createDb({ DATABASE_URL: databaseUrl, NEON_WS_PROXY: relay.url });
     closers.unshift(() => handle.close());
