@@ -1,5 +1,5 @@
 import { RateLimitError } from '@codex/validation';
-import type { AppEnv } from '@codex/worker-utils';
+import { type AppEnv, getLogger } from '@codex/worker-utils';
 import type { Context, MiddlewareHandler } from 'hono';
 import { clientIp } from './client-ip';
 
@@ -51,8 +51,17 @@ export function rateLimit(preset: RateLimitPreset): MiddlewareHandler<AppEnv> {
     const count = Number((await kv.get(key)) ?? '0');
     c.header('X-RateLimit-Limit', String(preset.limit));
     if (count >= preset.limit) throw new RateLimitError(retryAfter);
-    // KV needs an expiration of at least 60 s.
-    await kv.put(key, String(count + 1), { expirationTtl: Math.max(60, retryAfter + 1) });
+    try {
+      // KV needs an expiration of at least 60 s.
+      await kv.put(key, String(count + 1), { expirationTtl: Math.max(60, retryAfter + 1) });
+    } catch (e) {
+      // KV refuses more than one write per second to a key; a burst from one caller must not turn into 500s.
+      // The request goes on (fail open) and the count catches up with the next write.
+      getLogger(c).warn('rate limit counter not written', {
+        bucket: preset.name,
+        reason: e instanceof Error ? e.message.slice(0, 120) : 'unknown',
+      });
+    }
     c.header('X-RateLimit-Remaining', String(Math.max(0, preset.limit - count - 1)));
     return next();
   };
