@@ -3,6 +3,7 @@
  * in workerd and Node. One secret, STREAMING_URL_SECRET, signs both kinds; the first signed field names the purpose
  * ("upload" / "stream"), so a signature of one kind never verifies as the other.
  */
+import { ServiceUnavailableError } from '@codex/validation';
 
 /** Used only when ENVIRONMENT is development or test and no secret is configured. */
 const DEV_SECRET = 'codex-development-only-streaming-url-secret-0123456789';
@@ -13,17 +14,16 @@ export interface SigningEnv {
   STREAMING_URL_SECRET?: string | undefined;
 }
 
-/** The signing secret; a missing or short secret outside development/test is a deployment error (500, logged). */
+/**
+ * The signing secret. A missing or short secret outside development/test is a deployment error: the routes that
+ * sign or verify answer 503 (fail closed, as the auth worker does without its secret) and nothing is written.
+ */
 export function signingSecret(env: SigningEnv): string {
   const secret = env.STREAMING_URL_SECRET;
-  if (secret) {
-    if (secret.length < MIN_SECRET_LENGTH)
-      throw new Error(`STREAMING_URL_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
-    return secret;
-  }
+  if (secret && secret.length >= MIN_SECRET_LENGTH) return secret;
   const environment = env.ENVIRONMENT ?? 'development';
-  if (environment === 'development' || environment === 'test') return DEV_SECRET;
-  throw new Error('STREAMING_URL_SECRET is not configured');
+  if (!secret && (environment === 'development' || environment === 'test')) return DEV_SECRET;
+  throw new ServiceUnavailableError('Signed URLs are not configured', 'SIGNING_NOT_CONFIGURED');
 }
 
 const keys = new Map<string, Promise<CryptoKey>>();

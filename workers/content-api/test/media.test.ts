@@ -468,12 +468,15 @@ describe('the URL-signing secret', () => {
     body: JSON.stringify({ title, mediaType: 'video', mimeType: 'video/mp4', fileSizeBytes: 10 }),
   });
 
-  it('is required outside development/test: 500 without internals, and no row is written', async () => {
+  it.each([
+    ['missing', {}],
+    ['too short', { STREAMING_URL_SECRET: 'short' }],
+  ])('is required outside development/test (%s): 503 fail-closed, and no row is written', async (_label, extra) => {
     const title = `no-secret-${Math.random()}`;
-    const res = await direct('/api/media', createInit(owner, title), { ENVIRONMENT: 'production' });
-    expect(res.status).toBe(500);
+    const res = await direct('/api/media', createInit(owner, title), { ENVIRONMENT: 'production', ...extra });
+    expect(res.status).toBe(503);
     const body = await json(res);
-    expect(body.error).toEqual({ code: 'INTERNAL_ERROR', message: 'An unexpected error occurred' });
+    expect(body.error).toEqual({ code: 'SIGNING_NOT_CONFIGURED', message: 'Signed URLs are not configured' });
     expect(await platform.db.select().from(mediaItems).where(eq(mediaItems.title, title))).toHaveLength(0);
   });
 
