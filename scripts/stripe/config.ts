@@ -6,7 +6,7 @@
  * and gives the ecom worker the development values below. They are public on purpose: they only ever sign events
  * for a local server and unlock nothing at Stripe.
  */
-import type { WebhookEndpoint } from '@codex/validation';
+import { WEBHOOK_SECRET_VARS, type WebhookEndpoint } from '@codex/validation';
 
 /** The API key the worker sends to the stand-in (test-mode shaped, as the stand-in requires). */
 export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_local_codex_dev_only';
@@ -21,15 +21,8 @@ export const DEV_WEBHOOK_SECRETS: Record<WebhookEndpoint, string> = {
   dispute: 'whsec_codex_dev_dispute_local_only',
 };
 
-/** The worker binding that holds each endpoint's signing secret. */
-export const WEBHOOK_SECRET_VARS: Record<WebhookEndpoint, string> = {
-  booking: 'STRIPE_WEBHOOK_SECRET_BOOKING',
-  payment: 'STRIPE_WEBHOOK_SECRET_PAYMENT',
-  subscription: 'STRIPE_WEBHOOK_SECRET_SUBSCRIPTION',
-  customer: 'STRIPE_WEBHOOK_SECRET_CUSTOMER',
-  connect: 'STRIPE_WEBHOOK_SECRET_CONNECT',
-  dispute: 'STRIPE_WEBHOOK_SECRET_DISPUTE',
-};
+/** The worker binding that holds each endpoint's signing secret (defined with the endpoints). */
+export { WEBHOOK_SECRET_VARS };
 
 /** The stand-in's port (12111, as stripe-mock uses); STRIPE_LOCAL_PORT changes it. */
 export const LOCAL_STRIPE_PORT = Number(process.env.STRIPE_LOCAL_PORT ?? 12111);

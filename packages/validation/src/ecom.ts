@@ -60,6 +60,16 @@ export type CheckoutSessionView = z.infer<typeof CheckoutSessionSchema>;
 export const WEBHOOK_ENDPOINTS = ['booking', 'payment', 'subscription', 'customer', 'connect', 'dispute'] as const;
 export type WebhookEndpoint = (typeof WEBHOOK_ENDPOINTS)[number];
 
+/** The binding (a Wrangler secret) that holds each webhook endpoint's own signing secret. */
+export const WEBHOOK_SECRET_VARS = {
+  booking: 'STRIPE_WEBHOOK_SECRET_BOOKING',
+  payment: 'STRIPE_WEBHOOK_SECRET_PAYMENT',
+  subscription: 'STRIPE_WEBHOOK_SECRET_SUBSCRIPTION',
+  customer: 'STRIPE_WEBHOOK_SECRET_CUSTOMER',
+  connect: 'STRIPE_WEBHOOK_SECRET_CONNECT',
+  dispute: 'STRIPE_WEBHOOK_SECRET_DISPUTE',
+} as const satisfies Record<WebhookEndpoint, `STRIPE_WEBHOOK_SECRET_${string}`>;
+
 const StripeMetadataSchema = z.record(z.string(), z.string()).openapi({
   description: 'Set by our checkout: userId, contentId (and amountCents/currency of the attempt)',
   example: { userId: '9b2c…', contentId: '3f1f…' },

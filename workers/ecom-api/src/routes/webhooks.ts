@@ -6,6 +6,7 @@ import {
   StripeEventSchema,
   UnauthorizedError,
   WEBHOOK_ENDPOINTS,
+  WEBHOOK_SECRET_VARS,
   type WebhookEndpoint,
   WebhookReceivedSchema,
 } from '@codex/validation';
@@ -26,15 +27,6 @@ import { PAYMENTS_TAG } from './checkout';
 /** The security scheme name for the `stripe-signature` header (registered by the worker). */
 export const STRIPE_SIGNATURE_SCHEME = 'stripeSignature';
 export const STRIPE_SIGNATURE_SECURITY: Array<Record<string, string[]>> = [{ [STRIPE_SIGNATURE_SCHEME]: [] }];
-
-const SECRET_VARS: Record<WebhookEndpoint, keyof EcomBindings> = {
-  booking: 'STRIPE_WEBHOOK_SECRET_BOOKING',
-  payment: 'STRIPE_WEBHOOK_SECRET_PAYMENT',
-  subscription: 'STRIPE_WEBHOOK_SECRET_SUBSCRIPTION',
-  customer: 'STRIPE_WEBHOOK_SECRET_CUSTOMER',
-  connect: 'STRIPE_WEBHOOK_SECRET_CONNECT',
-  dispute: 'STRIPE_WEBHOOK_SECRET_DISPUTE',
-};
 
 const ENDPOINT_DOCS: Record<WebhookEndpoint, { summary: string; events: string }> = {
   booking: {
@@ -115,7 +107,7 @@ async function receive(c: Context<AppEnv>, endpoint: WebhookEndpoint) {
       { field: 'stripe-signature' },
     ]);
   }
-  const secret = env[SECRET_VARS[endpoint]] as string | undefined;
+  const secret = env[WEBHOOK_SECRET_VARS[endpoint]] as string | undefined;
   if (!secret) {
     log.error('webhook secret not configured', { endpoint });
     throw new ServiceUnavailableError('This webhook endpoint is not configured', 'WEBHOOK_NOT_CONFIGURED');
