@@ -81,3 +81,9 @@ export function pagination(page: number, limit: number, total: number) {
 
 /** Boolean query parameter given as the strings "true"/"false" (z.coerce.boolean would treat "false" as true). */
 export const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/** Refinement for PATCH bodies: an empty object changes nothing and is refused. */
+export const atLeastOneField = [
+  (v: object) => Object.keys(v).length > 0,
+  { message: 'send at least one field to change' },
+] as const;

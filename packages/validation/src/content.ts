@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { PaginationQuerySchema, paginated } from './common';
+import { atLeastOneField, PaginationQuerySchema, paginated } from './common';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Media
@@ -267,7 +267,7 @@ export const UpdateContentSchema = z
     priceCents: contentFields.priceCents.optional(),
   })
   .strict()
-  .refine((v) => Object.keys(v).length > 0, { message: 'send at least one field to change' })
+  .refine(...atLeastOneField)
   .openapi('UpdateContentRequest');
 export type UpdateContentInput = z.infer<typeof UpdateContentSchema>;
 

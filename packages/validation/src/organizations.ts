@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { PaginationQuerySchema, paginated } from './common';
+import { atLeastOneField, PaginationQuerySchema, paginated } from './common';
 
 export const ORGANIZATION_ROLES = ['owner', 'admin', 'member'] as const;
 export type OrganizationRole = (typeof ORGANIZATION_ROLES)[number];
@@ -106,7 +106,7 @@ export const UpdateOrganizationSchema = z
     websiteUrl: fields.websiteUrl.optional(),
   })
   .strict()
-  .refine((v) => Object.keys(v).length > 0, { message: 'send at least one field to change' })
+  .refine(...atLeastOneField)
   .openapi('UpdateOrganizationRequest');
 
 export type CreateOrganizationInput = z.infer<typeof CreateOrganizationSchema>;
