@@ -225,8 +225,20 @@ export async function exchange(
 ): Promise<CheckedResponse> {
   const sent = buildRequest(op, spec);
   const res = await checker.target.send(worker, sent.path, sent.init, env);
+  return checked(checker, op, worker, res, sent.requestId, op.operationId);
+}
+
+/** Runs the contract/platform checks on a response (throwing on any problem) and returns it parsed. */
+async function checked(
+  checker: Checker,
+  op: Operation | undefined,
+  worker: WorkerName,
+  res: Response,
+  requestId: string | undefined,
+  operationId: string,
+): Promise<CheckedResponse> {
   const text = await res.text();
-  const { problems, body, contentType } = checkResponse(checker, op, worker, res, text, sent.requestId);
+  const { problems, body, contentType } = checkResponse(checker, op, worker, res, text, requestId);
   if (problems.length) throw new ContractViolation(problems);
   const { lines, cookies } = parseSetCookies(res.headers);
   return {
@@ -237,7 +249,7 @@ export async function exchange(
     contentType,
     setCookies: lines,
     cookies,
-    operationId: op.operationId,
+    operationId,
     worker,
   };
 }
@@ -254,21 +266,7 @@ export async function exchangeUndeclared(
   const sent = buildRequest(pseudo, spec);
   sent.path = path;
   const res = await checker.target.send(worker, path, sent.init);
-  const text = await res.text();
-  const { problems, body, contentType } = checkResponse(checker, undefined, worker, res, text, sent.requestId);
-  if (problems.length) throw new ContractViolation(problems);
-  const { lines, cookies } = parseSetCookies(res.headers);
-  return {
-    status: res.status,
-    headers: res.headers,
-    body,
-    text,
-    contentType,
-    setCookies: lines,
-    cookies,
-    operationId: '(undeclared)',
-    worker,
-  };
+  return checked(checker, undefined, worker, res, sent.requestId, '(undeclared)');
 }
 
 export class ContractViolation extends Error {
