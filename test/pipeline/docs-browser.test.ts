@@ -6,15 +6,16 @@
  * Each must render every operation of its contract, make no request to another origin (docs work
  * offline, no CDN, no fonts, no telemetry) and log no Content-Security-Policy violation.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type LocalPlatform, startLocalPlatform } from '@codex/local';
+import { hasChromium, launchChromium } from '@codex/local/chromium';
 import identityApp from '@codex/worker-identity-api';
 import { serve } from '@hono/node-server';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
@@ -25,11 +26,7 @@ declare const document: any;
 declare const window: any;
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM) {
-  console.warn(`docs-browser: skipped — ${CHROMIUM} is absent (install it with: apt-get install -y chromium)`);
-}
+const HAS_CHROMIUM = hasChromium('docs-browser');
 
 // biome-ignore lint/suspicious/noExplicitAny: walking a parsed OpenAPI document
 type Obj = Record<string, any>;
@@ -79,19 +76,7 @@ describe.skipIf(!HAS_CHROMIUM)('API reference pages in headless Chromium', () =>
   let platform: LocalPlatform;
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
     platform = await startLocalPlatform({ apps: { 'identity-api': identityApp }, vars: { LOG_LEVEL: 'silent' } });
   });
 

@@ -12,16 +12,17 @@
  *     -fflags +bitexact -map_metadata -1 clip-4s-160x120.webm
  * ffmpeg is not needed to run this test.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { content, mediaItems } from '@codex/database';
 import { type LocalPlatform, startLocalPlatform, uniqueEmail, type WorkerName } from '@codex/local';
+import { hasChromium, launchChromium } from '@codex/local/chromium';
 import authApp from '@codex/worker-auth';
 import identityApp from '@codex/worker-identity-api';
 import { eq } from 'drizzle-orm';
-import { type Browser, chromium, type Request as PwRequest } from 'playwright-core';
+import type { Browser, Request as PwRequest } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FetchApp, type ServedApp, serveApp, WaitUntilTracker } from '../../../scripts/lib/worker-host';
 import contentApp from '../src/index';
@@ -30,11 +31,7 @@ import contentApp from '../src/index';
 // biome-ignore lint/suspicious/noExplicitAny: browser globals, typed loosely on purpose
 declare const document: any;
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM) {
-  console.warn(`video-browser: skipped — ${CHROMIUM} is absent (install it with: apt-get install -y chromium)`);
-}
+const HAS_CHROMIUM = hasChromium('video-browser');
 
 const FIXTURE = readFileSync(fileURLToPath(new URL('./fixtures/clip-4s-160x120.webm', import.meta.url)));
 const FIXTURE_SECONDS = 4;
@@ -104,20 +101,7 @@ describe.skipIf(!HAS_CHROMIUM)('a <video> element plays and seeks a streaming UR
         resolve(`http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`),
       ),
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-        '--autoplay-policy=no-user-gesture-required',
-      ],
-    });
+    browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
   });
 
   afterAll(async () => {
