@@ -8,7 +8,7 @@
  *                           (cookie parse, sha256 of the token and of the cookie, KV read, JSON parse)
  * The last two (`--breakdown`) split the session route's cost; they read the auth worker's KV namespace.
  */
-import { readSessionCache } from '@codex/security';
+import { readSessionCache } from '@codex/worker-kit';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 

@@ -34,10 +34,10 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startLocalPlatform } from '@codex/local';
-import { RATE_LIMIT_PRESETS, rateLimitKey, readSessionCache } from '@codex/security';
 import { app as authApp } from '@codex/worker-auth';
 import { app as contentApp } from '@codex/worker-content-api';
 import { app as identityApp } from '@codex/worker-identity-api';
+import { RATE_LIMIT_PRESETS, rateLimitKey, readSessionCache } from '@codex/worker-kit';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { serveApp, WaitUntilTracker } from '../lib/worker-host';

@@ -25,15 +25,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { startLocalPlatform } from '@codex/local';
+import { app as authApp } from '@codex/worker-auth';
+import type { SessionData } from '@codex/worker-kit';
 import {
   readSessionCache,
   SESSION_CACHE_TTL_SECONDS,
   sessionCacheKey,
   sessionTokenOf,
   writeSessionCache,
-} from '@codex/security';
-import { app as authApp } from '@codex/worker-auth';
-import type { SessionData } from '@codex/worker-utils';
+} from '@codex/worker-kit';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { serveApp, WaitUntilTracker } from '../lib/worker-host';

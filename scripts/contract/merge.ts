@@ -165,7 +165,7 @@ export function mergeContracts(specs: WorkerSpec[], info: ContractInfo): MergeRe
         } else if (!jsonEqual(target[name], value)) {
           problems.push(
             `component ${key} differs between ${componentOwner.get(key)} and ${w.name}: ` +
-              `${short(target[name])} vs ${short(value)} (rename one, or share the schema from @codex/validation)`,
+              `${short(target[name])} vs ${short(value)} (rename one, or share the schema from @codex/contract)`,
           );
         }
       }

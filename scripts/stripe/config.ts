@@ -6,7 +6,7 @@
  * and gives the ecom worker the development values below. They are public on purpose: they only ever sign events
  * for a local server and unlock nothing at Stripe.
  */
-import { WEBHOOK_SECRET_VARS, type WebhookEndpoint } from '@codex/validation';
+import { WEBHOOK_SECRET_VARS, type WebhookEndpoint } from '@codex/contract';
 
 /** The API key the worker sends to the stand-in (test-mode shaped, as the stand-in requires). */
 export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_local_codex_dev_only';

@@ -10,7 +10,7 @@
  * CHECKOUT_REDIRECT_ORIGINS: from the environment, else http://localhost:5173.
  */
 import { join } from 'node:path';
-import { WEBHOOK_ENDPOINTS } from '@codex/validation';
+import { WEBHOOK_ENDPOINTS } from '@codex/contract';
 import {
   DEFAULT_REDIRECT_ORIGINS,
   LOCAL_STRIPE_PORT,

@@ -3,8 +3,9 @@
  * `stripe-signature` header (the SDK's own generateTestHeaderStringAsync, via @codex/purchase) and the delivery.
  * Used by the local Stripe stand-in's checkout page and by `npm run stripe:event`.
  */
+
+import type { WebhookEndpoint } from '@codex/contract';
 import { signWebhookPayload } from '@codex/purchase';
-import type { WebhookEndpoint } from '@codex/validation';
 import Stripe from 'stripe';
 import { derivedIds, ECOM_URL } from './config';
 

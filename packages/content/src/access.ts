@@ -1,4 +1,11 @@
 import {
+  BusinessRuleError,
+  ForbiddenError,
+  NotFoundError,
+  type PlaybackProgressInput,
+  type PlaybackProgressView,
+} from '@codex/contract';
+import {
   type Content,
   content,
   contentAccess,
@@ -7,14 +14,7 @@ import {
   mediaItems,
   playbackProgress,
 } from '@codex/database';
-import { membershipRole } from '@codex/identity';
-import {
-  BusinessRuleError,
-  ForbiddenError,
-  NotFoundError,
-  type PlaybackProgressInput,
-  type PlaybackProgressView,
-} from '@codex/validation';
+import { membershipRole } from '@codex/organizations';
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import { nowSeconds, sign, verify } from './signing';
 

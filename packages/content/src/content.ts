@@ -1,13 +1,4 @@
 import {
-  type Content,
-  content,
-  type Database,
-  type DatabaseOrTransaction,
-  isCheckViolation,
-  isUniqueViolation,
-  mediaItems,
-} from '@codex/database';
-import {
   BusinessRuleError,
   ConflictError,
   type ContentView,
@@ -17,7 +8,16 @@ import {
   NotFoundError,
   pagination,
   type UpdateContentInput,
-} from '@codex/validation';
+} from '@codex/contract';
+import {
+  type Content,
+  content,
+  type Database,
+  type DatabaseOrTransaction,
+  isCheckViolation,
+  isUniqueViolation,
+  mediaItems,
+} from '@codex/database';
 import { and, asc, count, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import { requireOrganizationPublisher } from './publisher';
 

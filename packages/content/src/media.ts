@@ -1,4 +1,3 @@
-import { type Database, type MediaItem, mediaItems } from '@codex/database';
 import {
   ApiError,
   BusinessRuleError,
@@ -10,7 +9,8 @@ import {
   NotFoundError,
   UPLOAD_URL_TTL_SECONDS,
   type UpdateMediaInput,
-} from '@codex/validation';
+} from '@codex/contract';
+import { type Database, type MediaItem, mediaItems } from '@codex/database';
 import { and, eq, isNull } from 'drizzle-orm';
 import { requireOrganizationPublisher } from './publisher';
 import { nowSeconds, sign, verify } from './signing';

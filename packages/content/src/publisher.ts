@@ -1,6 +1,6 @@
+import { ForbiddenError, NotFoundError } from '@codex/contract';
 import { type DatabaseOrTransaction, organizations } from '@codex/database';
-import { membershipRole } from '@codex/identity';
-import { ForbiddenError, NotFoundError } from '@codex/validation';
+import { membershipRole } from '@codex/organizations';
 import { and, eq, isNull } from 'drizzle-orm';
 
 /**

@@ -3,7 +3,7 @@
  * in workerd and Node. One secret, STREAMING_URL_SECRET, signs both kinds; the first signed field names the purpose
  * ("upload" / "stream"), so a signature of one kind never verifies as the other.
  */
-import { ServiceUnavailableError } from '@codex/validation';
+import { ServiceUnavailableError } from '@codex/contract';
 
 /** Used only when ENVIRONMENT is development or test and no secret is configured. */
 const DEV_SECRET = 'codex-development-only-streaming-url-secret-0123456789';

@@ -15,7 +15,7 @@ import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '@codex/database';
 import { migrateUrl, openEmbeddedDb, startRelay } from '@codex/database/node';
-import type { AppBindings } from '@codex/worker-utils';
+import type { AppBindings } from '@codex/worker-kit';
 import { Miniflare } from 'miniflare';
 import { installFixedLengthStream, R2_PUT_WORKER, streamingBucket } from './r2-stream';
 

@@ -1,4 +1,3 @@
-import { content, contentAccess, type Database, purchases } from '@codex/database';
 import {
   BusinessRuleError,
   type CheckoutSessionView,
@@ -6,7 +5,8 @@ import {
   type CreateCheckoutSessionInput,
   NotFoundError,
   ServiceUnavailableError,
-} from '@codex/validation';
+} from '@codex/contract';
+import { content, contentAccess, type Database, purchases } from '@codex/database';
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { withDatabase } from './errors';

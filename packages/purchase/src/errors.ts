@@ -1,5 +1,5 @@
+import { ApiError, ServiceUnavailableError } from '@codex/contract';
 import { pgErrorCode } from '@codex/database';
-import { ApiError, ServiceUnavailableError } from '@codex/validation';
 
 /**
  * A webhook event that can never be applied, however often Stripe retries it (unknown content or user, an

@@ -1,4 +1,4 @@
-import { ServiceUnavailableError } from '@codex/validation';
+import { ServiceUnavailableError } from '@codex/contract';
 import Stripe from 'stripe';
 
 /** The ecom worker's Stripe configuration (vars and secrets). */

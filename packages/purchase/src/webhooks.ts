@@ -1,4 +1,11 @@
 import {
+  StripeChargeObjectSchema,
+  StripeCheckoutSessionObjectSchema,
+  type StripeEventEnvelope,
+  type WebhookEndpoint,
+  z,
+} from '@codex/contract';
+import {
   content,
   contentAccess,
   type Database,
@@ -9,13 +16,6 @@ import {
   users,
   webhookEvents,
 } from '@codex/database';
-import {
-  StripeChargeObjectSchema,
-  StripeCheckoutSessionObjectSchema,
-  type StripeEventEnvelope,
-  type WebhookEndpoint,
-  z,
-} from '@codex/validation';
 import { and, eq, isNotNull, isNull, lte, ne, or, sql } from 'drizzle-orm';
 import { PermanentWebhookError } from './errors';
 

@@ -1,6 +1,6 @@
 /** The `ctx` every scenario receives: the platform, unique values, users, the outbox and calls with contract checks. */
 import type { WorkerName } from '@codex/local';
-import { RATE_LIMIT_PRESETS, rateLimitKey } from '@codex/security';
+import { RATE_LIMIT_PRESETS, rateLimitKey } from '@codex/worker-kit';
 import { outbox as authOutbox } from '../../../workers/auth/src/email';
 import { findOperation } from './contract';
 import { type Checker, exchange, nextIp, runId } from './runner';

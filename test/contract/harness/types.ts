@@ -1,6 +1,6 @@
 import type { Database } from '@codex/database';
 import type { LocalPlatform, WorkerName } from '@codex/local';
-import type { RateLimitPreset } from '@codex/security';
+import type { RateLimitPreset } from '@codex/worker-kit';
 import type { Contract } from './contract';
 
 export type { WorkerName };

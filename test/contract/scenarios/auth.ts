@@ -4,7 +4,7 @@
  * behaviour: success with its database effect, conflicts, bad credentials, bad tokens, rate limits.
  */
 import { sessions, users, verificationTokens } from '@codex/database';
-import { sessionCacheKey, sessionTokenOf } from '@codex/security';
+import { sessionCacheKey, sessionTokenOf } from '@codex/worker-kit';
 import { and, eq, like } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { DATABASE_UNREACHABLE } from '../harness/env';

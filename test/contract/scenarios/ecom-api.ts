@@ -4,9 +4,10 @@
  * needs them is local-only. Generated negatives add 400/401/413/415 for checkout and 400 (no signature)/413/415 for
  * the webhooks (their body is signed: see harness/negatives.ts).
  */
+
+import { WEBHOOK_ENDPOINTS, type WebhookEndpoint } from '@codex/contract';
 import { type Content, contentAccess, purchases, webhookEvents } from '@codex/database';
-import { RATE_LIMIT_PRESETS, rateLimitKey } from '@codex/security';
-import { WEBHOOK_ENDPOINTS, type WebhookEndpoint } from '@codex/validation';
+import { RATE_LIMIT_PRESETS, rateLimitKey } from '@codex/worker-kit';
 import { and, eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import ecomApp from '../../../workers/ecom-api/src/index';

@@ -2,8 +2,9 @@
  * better-auth, configured for Codex and built per request from the request's database and bindings.
  * Only our contract routes call it (through `auth.api.*`); its own HTTP handler is never mounted.
  */
+
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, ServiceUnavailableError } from '@codex/contract';
 import { accounts, sessions, users, verificationTokens } from '@codex/database';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, ServiceUnavailableError } from '@codex/validation';
 import {
   type AppBindings,
   type AppEnv,
@@ -12,7 +13,7 @@ import {
   getLogger,
   type Logger,
   SESSION_COOKIE,
-} from '@codex/worker-utils';
+} from '@codex/worker-kit';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { betterAuth } from 'better-auth/minimal';
 import type { Context } from 'hono';

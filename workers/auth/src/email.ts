@@ -5,7 +5,7 @@
  * - `http` (production default): POSTs JSON to EMAIL_API_URL with `Authorization: Bearer EMAIL_API_KEY`.
  * Email addresses are never logged.
  */
-import type { Logger } from '@codex/worker-utils';
+import type { Logger } from '@codex/worker-kit';
 
 export type EmailKind = 'verify-email' | 'reset-password';
 

@@ -1,4 +1,4 @@
-import { createWorker } from '@codex/worker-utils';
+import { createWorker } from '@codex/worker-kit';
 import { type AuthBindings, authConfig } from './auth';
 import { registerEmailRoutes } from './routes/email';
 import { registerSessionRoutes } from './routes/session';

@@ -4,8 +4,7 @@
  * to forward. The KV session cache is kept coherent here: whatever ends or changes a session
  * removes the cache entries at once.
  */
-import { sessions, users, verificationTokens } from '@codex/database';
-import { evictSessions, readSessionCache, writeSessionCache } from '@codex/security';
+
 import {
   ApiError,
   type AuthUser,
@@ -15,8 +14,18 @@ import {
   ServiceUnavailableError,
   UnauthorizedError,
   ValidationError,
-} from '@codex/validation';
-import { type AppEnv, getDb, getLogger, SESSION_COOKIE, type SessionData } from '@codex/worker-utils';
+} from '@codex/contract';
+import { sessions, users, verificationTokens } from '@codex/database';
+import {
+  type AppEnv,
+  evictSessions,
+  getDb,
+  getLogger,
+  readSessionCache,
+  SESSION_COOKIE,
+  type SessionData,
+  writeSessionCache,
+} from '@codex/worker-kit';
 import { APIError } from 'better-auth/api';
 import { and, eq, like } from 'drizzle-orm';
 import type { Context } from 'hono';

@@ -2,8 +2,8 @@
  * What clients see of users and sessions. Built field by field from whatever better-auth or the
  * database hands us, so that nothing else (password hashes, session tokens, IP addresses) can leak.
  */
-import { AUTH_USER_ROLES, type AuthSession, type AuthUser } from '@codex/validation';
-import type { SessionData } from '@codex/worker-utils';
+import { AUTH_USER_ROLES, type AuthSession, type AuthUser } from '@codex/contract';
+import type { SessionData } from '@codex/worker-kit';
 
 type DateLike = Date | string | number;
 

@@ -4,7 +4,7 @@
  */
 import { accounts, sessions, users } from '@codex/database';
 import { json, type LocalPlatform, startLocalPlatform, uniqueEmail } from '@codex/local';
-import { sessionCacheKey, sessionTokenOf } from '@codex/security';
+import { sessionCacheKey, sessionTokenOf } from '@codex/worker-kit';
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { type EmailKind, type EmailMessage, outbox } from '../src/email';

@@ -1,6 +1,6 @@
 import { accounts, sessions, users } from '@codex/database';
 import type { LocalPlatform } from '@codex/local';
-import { sessionCacheKey } from '@codex/security';
+import { sessionCacheKey } from '@codex/worker-kit';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,10 +1,9 @@
 /**
- * The session middleware the other workers use (requireSession from @codex/security), on a small
+ * The session middleware the other workers use (requireSession from @codex/worker-kit), on a small
  * app built with createWorker and wired to the auth app through the local platform's AUTH_SERVICE.
  */
 import type { LocalPlatform } from '@codex/local';
-import { requireSession, sessionCacheKey } from '@codex/security';
-import { createWorker } from '@codex/worker-utils';
+import { createWorker, requireSession, sessionCacheKey } from '@codex/worker-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cacheEntry,

@@ -1,6 +1,6 @@
 import { sessions, verificationTokens } from '@codex/database';
 import type { LocalPlatform } from '@codex/local';
-import { sessionCacheKey } from '@codex/security';
+import { sessionCacheKey } from '@codex/worker-kit';
 import { and, eq, like } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,4 +1,4 @@
-import { createWorker } from '@codex/worker-utils';
+import { createWorker } from '@codex/worker-kit';
 import { accessRoutes } from './routes/access';
 import { contentRoutes } from './routes/content';
 import { mediaRoutes } from './routes/media';

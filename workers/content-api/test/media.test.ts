@@ -1,6 +1,6 @@
+import { MEDIA_MAX_BYTES } from '@codex/contract';
 import { mediaItems } from '@codex/database';
 import type { LocalPlatform } from '@codex/local';
-import { MEDIA_MAX_BYTES } from '@codex/validation';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import contentApp from '../src/index';

@@ -1,5 +1,5 @@
 import type { StripeEnv } from '@codex/purchase';
-import type { AppBindings } from '@codex/worker-utils';
+import type { AppBindings } from '@codex/worker-kit';
 
 /** The ecom worker's bindings: the platform's, plus Stripe's secrets and the checkout redirect allow-list. */
 export interface EcomBindings extends AppBindings, StripeEnv {

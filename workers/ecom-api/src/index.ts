@@ -1,5 +1,5 @@
-import { StripeEventSchema } from '@codex/validation';
-import { createWorker } from '@codex/worker-utils';
+import { StripeEventSchema } from '@codex/contract';
+import { createWorker } from '@codex/worker-kit';
 import type { EcomBindings } from './env';
 import { checkoutRoutes } from './routes/checkout';
 import { STRIPE_SIGNATURE_SCHEME, webhookRoutes } from './routes/webhooks';

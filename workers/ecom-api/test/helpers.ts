@@ -1,8 +1,8 @@
+import type { WebhookEndpoint } from '@codex/contract';
 import { type Content, content, mediaItems, type NewContent } from '@codex/database';
 import { createTestDatabase, dropTestDatabase } from '@codex/database/node';
 import { type LocalPlatform, startLocalPlatform, type WorkerAppLike, type WorkerName } from '@codex/local';
 import { signWebhookPayload } from '@codex/purchase';
-import type { WebhookEndpoint } from '@codex/validation';
 import authApp from '@codex/worker-auth';
 import ecomApp from '../src/index';
 import { type StripeTestServer, startStripeTestServer } from './stripe-test-server';

@@ -1,7 +1,7 @@
+import { WEBHOOK_ENDPOINTS, type WebhookEndpoint } from '@codex/contract';
 import { type Content, contentAccess, purchases, webhookEvents } from '@codex/database';
 import { json, registerUser, type TestUser } from '@codex/local';
-import { RATE_LIMIT_PRESETS, rateLimitKey } from '@codex/security';
-import { WEBHOOK_ENDPOINTS, type WebhookEndpoint } from '@codex/validation';
+import { RATE_LIMIT_PRESETS, rateLimitKey } from '@codex/worker-kit';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

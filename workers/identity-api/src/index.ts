@@ -1,4 +1,4 @@
-import { createWorker } from '@codex/worker-utils';
+import { createWorker } from '@codex/worker-kit';
 import { memberRoutes } from './routes/members';
 import { organizationRoutes } from './routes/organizations';
 

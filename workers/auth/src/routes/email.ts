@@ -1,7 +1,7 @@
 /**
  * Email + password: register, login, email verification (JSON), password reset.
  */
-import { RATE_LIMIT_PRESETS, type RateLimitPreset, rateLimit } from '@codex/security';
+
 import {
   AuthSessionResponseSchema,
   AuthSuccessResponseSchema,
@@ -11,8 +11,16 @@ import {
   SendResetPasswordEmailRequestSchema,
   VerifyEmailRequestSchema,
   VerifyEmailResponseSchema,
-} from '@codex/validation';
-import { errorResponses, jsonBody, jsonResponse, type WorkerApp } from '@codex/worker-utils';
+} from '@codex/contract';
+import {
+  errorResponses,
+  jsonBody,
+  jsonResponse,
+  RATE_LIMIT_PRESETS,
+  type RateLimitPreset,
+  rateLimit,
+  type WorkerApp,
+} from '@codex/worker-kit';
 import { createRoute } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { AuthBindings } from '../auth';

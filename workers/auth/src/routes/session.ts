@@ -1,8 +1,8 @@
 /**
  * The session: who the cookie belongs to (used by every other worker), and sign-out.
  */
-import { AuthSessionResponseSchema, AuthSuccessResponseSchema, UnauthorizedError } from '@codex/validation';
-import { errorResponses, jsonResponse, SESSION_COOKIE, SESSION_SECURITY, type WorkerApp } from '@codex/worker-utils';
+import { AuthSessionResponseSchema, AuthSuccessResponseSchema, UnauthorizedError } from '@codex/contract';
+import { errorResponses, jsonResponse, SESSION_COOKIE, SESSION_SECURITY, type WorkerApp } from '@codex/worker-kit';
 import { createRoute } from '@hono/zod-openapi';
 import { getCookie } from 'hono/cookie';
 import type { AuthBindings } from '../auth';

@@ -2,8 +2,8 @@
  * The link in the verification email: a small, self-contained HTML page (no external resource,
  * a strict CSP with a per-response nonce for its one style block).
  */
-import { AUTH_TOKEN_MAX_LENGTH, VerifyEmailLinkQuerySchema } from '@codex/validation';
-import { errorResponses, type WorkerApp } from '@codex/worker-utils';
+import { AUTH_TOKEN_MAX_LENGTH, VerifyEmailLinkQuerySchema } from '@codex/contract';
+import { errorResponses, type WorkerApp } from '@codex/worker-kit';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AuthBindings } from '../auth';
 import { AuthService, InvalidTokenError } from '../service';

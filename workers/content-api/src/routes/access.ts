@@ -1,5 +1,4 @@
 import { ContentAccessService, parseRange } from '@codex/content';
-import { currentUser } from '@codex/security';
 import {
   ALLOWED_MIME_TYPES,
   ContentIdParamSchema,
@@ -9,16 +8,17 @@ import {
   StreamingUrlSchema,
   StreamQuerySchema,
   z,
-} from '@codex/validation';
+} from '@codex/contract';
 import {
   type AppEnv,
+  currentUser,
   errorResponse,
   errorResponses,
   getDb,
   jsonBody,
   jsonResponse,
   SESSION_SECURITY,
-} from '@codex/worker-utils';
+} from '@codex/worker-kit';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { baseUrlOf, bucketOf, secretOf, signedIn, TAG } from './shared';
 

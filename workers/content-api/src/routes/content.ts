@@ -1,5 +1,4 @@
 import { ContentService, contentView } from '@codex/content';
-import { currentUser } from '@codex/security';
 import {
   ContentListSchema,
   ContentSchema,
@@ -8,16 +7,17 @@ import {
   IdParamSchema,
   ListContentQuerySchema,
   UpdateContentSchema,
-} from '@codex/validation';
+} from '@codex/contract';
 import {
   type AppEnv,
+  currentUser,
   errorResponses,
   getDb,
   jsonBody,
   jsonResponse,
   OPTIONAL_SESSION_SECURITY,
   SESSION_SECURITY,
-} from '@codex/worker-utils';
+} from '@codex/worker-kit';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { anyone, signedIn, TAG } from './shared';
 

@@ -1,5 +1,4 @@
 import { MediaService, mediaView } from '@codex/content';
-import { currentUser, RATE_LIMIT_PRESETS, rateLimit } from '@codex/security';
 import {
   ALLOWED_MIME_TYPES,
   CreateMediaResponseSchema,
@@ -11,8 +10,18 @@ import {
   UPLOAD_URL_TTL_SECONDS,
   UpdateMediaSchema,
   z,
-} from '@codex/validation';
-import { type AppEnv, errorResponses, getDb, jsonBody, jsonResponse, SESSION_SECURITY } from '@codex/worker-utils';
+} from '@codex/contract';
+import {
+  type AppEnv,
+  currentUser,
+  errorResponses,
+  getDb,
+  jsonBody,
+  jsonResponse,
+  RATE_LIMIT_PRESETS,
+  rateLimit,
+  SESSION_SECURITY,
+} from '@codex/worker-kit';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { baseUrlOf, bucketOf, secretOf, signedIn, TAG } from './shared';
 

@@ -1,6 +1,6 @@
 import { signingSecret } from '@codex/content';
-import { apiPolicy } from '@codex/security';
-import type { AppBindings, AppEnv } from '@codex/worker-utils';
+import type { AppBindings, AppEnv } from '@codex/worker-kit';
+import { apiPolicy } from '@codex/worker-kit';
 import type { Context } from 'hono';
 
 /** The content-api worker's bindings: the shared ones plus the URL-signing secret (a Wrangler secret). */

@@ -1,7 +1,17 @@
+import { CheckoutSessionSchema, CreateCheckoutSessionSchema } from '@codex/contract';
 import { CheckoutService, parseRedirectOrigins, stripeClient } from '@codex/purchase';
-import { currentUser, RATE_LIMIT_PRESETS, rateLimit, requireSession } from '@codex/security';
-import { CheckoutSessionSchema, CreateCheckoutSessionSchema } from '@codex/validation';
-import { type AppEnv, errorResponses, getDb, jsonBody, jsonResponse, SESSION_SECURITY } from '@codex/worker-utils';
+import {
+  type AppEnv,
+  currentUser,
+  errorResponses,
+  getDb,
+  jsonBody,
+  jsonResponse,
+  RATE_LIMIT_PRESETS,
+  rateLimit,
+  requireSession,
+  SESSION_SECURITY,
+} from '@codex/worker-kit';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { EcomBindings } from '../env';
 

@@ -1,5 +1,3 @@
-import { handleWebhookEvent, isTransientDbError, verifyWebhook, WebhookSignatureError } from '@codex/purchase';
-import { RATE_LIMIT_PRESETS, rateLimit } from '@codex/security';
 import {
   ApiError,
   ServiceUnavailableError,
@@ -9,7 +7,8 @@ import {
   WEBHOOK_SECRET_VARS,
   type WebhookEndpoint,
   WebhookReceivedSchema,
-} from '@codex/validation';
+} from '@codex/contract';
+import { handleWebhookEvent, isTransientDbError, verifyWebhook, WebhookSignatureError } from '@codex/purchase';
 import {
   type AppEnv,
   describeError,
@@ -18,7 +17,9 @@ import {
   getDb,
   getLogger,
   jsonResponse,
-} from '@codex/worker-utils';
+  RATE_LIMIT_PRESETS,
+  rateLimit,
+} from '@codex/worker-kit';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { EcomBindings } from '../env';

@@ -1,5 +1,3 @@
-import { MemberService } from '@codex/identity';
-import { apiPolicy, currentUser } from '@codex/security';
 import {
   AddMemberSchema,
   IdParamSchema,
@@ -8,8 +6,18 @@ import {
   MemberSchema,
   PaginationQuerySchema,
   UpdateMemberSchema,
-} from '@codex/validation';
-import { type AppEnv, errorResponses, getDb, jsonBody, jsonResponse, SESSION_SECURITY } from '@codex/worker-utils';
+} from '@codex/contract';
+import { MemberService } from '@codex/organizations';
+import {
+  type AppEnv,
+  apiPolicy,
+  currentUser,
+  errorResponses,
+  getDb,
+  jsonBody,
+  jsonResponse,
+  SESSION_SECURITY,
+} from '@codex/worker-kit';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 
 const TAG = 'Organizations';

@@ -1,5 +1,3 @@
-import { OrganizationService } from '@codex/identity';
-import { apiPolicy, currentUser } from '@codex/security';
 import {
   CreateOrganizationSchema,
   IdParamSchema,
@@ -9,16 +7,19 @@ import {
   SlugAvailabilitySchema,
   SlugParamSchema,
   UpdateOrganizationSchema,
-} from '@codex/validation';
+} from '@codex/contract';
+import { OrganizationService } from '@codex/organizations';
 import {
   type AppEnv,
+  apiPolicy,
+  currentUser,
   errorResponses,
   getDb,
   jsonBody,
   jsonResponse,
   OPTIONAL_SESSION_SECURITY,
   SESSION_SECURITY,
-} from '@codex/worker-utils';
+} from '@codex/worker-kit';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 
 const TAG = 'Organizations';

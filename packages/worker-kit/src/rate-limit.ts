@@ -1,7 +1,8 @@
-import { RateLimitError } from '@codex/validation';
-import { type AppEnv, getLogger } from '@codex/worker-utils';
+import { RateLimitError } from '@codex/contract';
 import type { Context, MiddlewareHandler } from 'hono';
 import { clientIp } from './client-ip';
+import { getLogger } from './create-worker';
+import type { AppEnv } from './types';
 
 export interface RateLimitPreset {
   /** Bucket name, part of the KV key. */

@@ -1,5 +1,5 @@
+import type { OrganizationRole } from '@codex/contract';
 import { type DatabaseOrTransaction, organizationMembers, organizations } from '@codex/database';
-import type { OrganizationRole } from '@codex/validation';
 import { and, eq, isNull } from 'drizzle-orm';
 
 /**

@@ -1,5 +1,5 @@
+import { ServiceUnavailableError } from '@codex/contract';
 import { createDb, type Database } from '@codex/database';
-import { ServiceUnavailableError } from '@codex/validation';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './types';
 

@@ -1,4 +1,3 @@
-import { type Database, isUniqueViolation, organizationMembers, organizations } from '@codex/database';
 import {
   ConflictError,
   type CreateOrganizationInput,
@@ -9,7 +8,8 @@ import {
   slugProblem,
   UnauthorizedError,
   type UpdateOrganizationInput,
-} from '@codex/validation';
+} from '@codex/contract';
+import { type Database, isUniqueViolation, organizationMembers, organizations } from '@codex/database';
 import { and, asc, count, desc, eq, ilike, isNull, or, type SQL, sql } from 'drizzle-orm';
 
 export interface OrganizationView {

@@ -1,8 +1,9 @@
-import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '@codex/validation';
-import { type AppEnv, getLogger, SESSION_COOKIE, type SessionData } from '@codex/worker-utils';
+import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '@codex/contract';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { getLogger, SESSION_COOKIE } from './create-worker';
 import { RATE_LIMIT_PRESETS, rateLimit } from './rate-limit';
+import type { AppEnv, SessionData } from './types';
 
 /** Sessions are cached for 5 minutes (KV's minimum TTL is 60 s). */
 export const SESSION_CACHE_TTL_SECONDS = 300;

@@ -1,4 +1,4 @@
-import { ErrorResponseSchema, HealthResponseSchema } from '@codex/validation';
+import { ErrorResponseSchema, HealthResponseSchema } from '@codex/contract';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { sql } from 'drizzle-orm';

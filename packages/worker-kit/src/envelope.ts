@@ -1,5 +1,5 @@
+import { ApiError, type ErrorDetails } from '@codex/contract';
 import { isDatabaseUnavailable } from '@codex/database';
-import { ApiError, type ErrorDetails } from '@codex/validation';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';

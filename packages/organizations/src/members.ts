@@ -1,4 +1,12 @@
 import {
+  BusinessRuleError,
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  type OrganizationRole,
+  pagination,
+} from '@codex/contract';
+import {
   type Database,
   isUniqueViolation,
   organizationMembers,
@@ -6,14 +14,6 @@ import {
   type Transaction,
   users,
 } from '@codex/database';
-import {
-  BusinessRuleError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  type OrganizationRole,
-  pagination,
-} from '@codex/validation';
 import { and, asc, count, eq, isNull, ne } from 'drizzle-orm';
 
 export interface MemberView {

@@ -1,4 +1,4 @@
-import { ErrorResponseSchema } from '@codex/validation';
+import { ErrorResponseSchema } from '@codex/contract';
 import type { z } from '@hono/zod-openapi';
 
 const DESCRIPTIONS: Record<number, string> = {

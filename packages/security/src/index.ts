@@ -1,3 +1,0 @@
-export * from './client-ip';
-export * from './rate-limit';
-export * from './session';
