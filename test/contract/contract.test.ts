@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vit
 import { createContext, LiveRateLimited, type SharedState } from './harness/context';
 import { documentedStatuses, jsonMediaType, loadContract, type Operation } from './harness/contract';
 import { Coverage } from './harness/coverage';
-import { DATABASE_UNREACHABLE } from './harness/env';
+import { DATABASE_UNREACHABLE, INVALID_CONFIGURATION } from './harness/env';
 import { freshHeaders, generateNegatives } from './harness/negatives';
 import { BETTER_AUTH_ENDPOINTS, declaredRoutes, servedRoutes } from './harness/routes';
 import { type Checker, ENVELOPE_EXCEPTIONS, exchange, exchangeUndeclared } from './harness/runner';
@@ -144,9 +144,17 @@ describe('contract shape', () => {
       for (const r of op.responses) {
         const status = Number(r.key);
         if (!(status >= 400) || ENVELOPE_EXCEPTIONS.has(`${op.operationId} ${status}`)) continue;
-        const json = r.content['application/json'] as { $ref?: string } | undefined;
-        if (json?.$ref !== '#/components/schemas/ErrorResponse') {
-          problems.push(`${op.operationId} ${r.key}: not the ErrorResponse envelope`);
+        // The envelope, its code one of the catalogue's (ErrorCode) narrowed to this status's codes (an enum).
+        const json = r.content['application/json'] as
+          | {
+              properties?: {
+                error?: { properties?: { code?: { allOf?: Array<{ $ref?: string; enum?: string[] }> } } };
+              };
+            }
+          | undefined;
+        const code = json?.properties?.error?.properties?.code?.allOf;
+        if (code?.[0]?.$ref !== '#/components/schemas/ErrorCode' || !code?.[1]?.enum?.length) {
+          problems.push(`${op.operationId} ${r.key}: not the error envelope with the operation's codes`);
         }
         if (status === 429 && !r.headers['retry-after'])
           problems.push(`${op.operationId} 429: Retry-After not documented`);
@@ -183,7 +191,7 @@ describe('platform rules', () => {
       it('an undeclared path → 404 envelope', async () => {
         const res = await exchangeUndeclared(checker, worker, 'GET', '/contract-suite/no-such-route');
         expect(res.status).toBe(404);
-        expect((res.body as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+        expect((res.body as { error: { code: string } }).error.code).toBe('ROUTE_NOT_FOUND');
       });
 
       it('an undeclared method on a declared path → 405 with Allow', async () => {
@@ -237,7 +245,7 @@ for (const op of operations) {
         const res = await exchange(checker, op, worker, spec);
         skipWhenLiveRateLimited(t, res.status, neg.status);
         if (res.status !== neg.status) throw new Error(unexpected(op, neg.name, neg.status, res));
-        if (neg.status === 400 && neg.field) {
+        if (neg.status === 400 && neg.field && !ENVELOPE_EXCEPTIONS.has(`${op.operationId} 400`)) {
           const details = (res.body as { error?: { details?: unknown } }).error?.details;
           if (!mentions(details, neg.field)) {
             throw new Error(
@@ -249,15 +257,47 @@ for (const op of operations) {
       });
     }
 
-    // A dependency down: every operation documenting 503 answers 503 (not 500) with the database unreachable,
-    // unless its scenarios cover 503 themselves.
-    if (documentedStatuses(op).includes(503) && !cases.some((c) => c.status === 503)) {
+    // Another method on the operation's path: 405 METHOD_NOT_ALLOWED with Allow, as the operation documents.
+    const otherMethod = ['DELETE', 'PUT', 'PATCH', 'POST', 'GET'].find(
+      (m) => !contract.operations.some((o) => o.path === op.path && o.method === m),
+    );
+    if (documentedStatuses(op).includes(405) && otherMethod) {
+      it.skipIf(baseUnavailable)(`405 generated: ${otherMethod} on the path`, async (t) => {
+        const spec = freshHeaders(await prepare(t, () => baseRequest(op, worker, base as Case)));
+        const res = await exchange(checker, { ...op, method: otherMethod }, worker, {
+          ...spec,
+          body: undefined,
+          rawBody: undefined,
+        });
+        skipWhenLiveRateLimited(t, res.status, 405);
+        if (res.status !== 405) throw new Error(unexpected(op, `${otherMethod} on the path`, 405, res));
+        expect(res.headers.get('allow')).toContain(op.method);
+        expect((res.body as { error: { code: string } }).error.code).toBe('METHOD_NOT_ALLOWED');
+        coverage.record(op.operationId, 405, `generated: ${otherMethod} on the path`);
+      });
+    }
+
+    const codesOf503 = op.responses.find((r) => r.key === '503')?.codes ?? [];
+    // A dependency down: every operation that uses the database answers 503 DATABASE_UNAVAILABLE (not 500) with the
+    // database unreachable, unless its scenarios cover 503 themselves.
+    if (codesOf503.includes('DATABASE_UNAVAILABLE') && !cases.some((c) => c.status === 503)) {
       it.skipIf(baseUnavailable || LIVE)('503 generated: database unreachable', async () => {
         const spec = freshHeaders(await baseRequest(op, worker, base as Case));
         const res = await exchange(checker, op, worker, spec, DATABASE_UNREACHABLE);
         if (res.status !== 503) throw new Error(unexpected(op, 'database unreachable', 503, res));
         expect(res.text).not.toMatch(/127\.0\.0\.1|nobody|ECONNREFUSED/);
         coverage.record(op.operationId, 503, 'generated: database unreachable');
+      });
+    }
+
+    // A configuration that is invalid for the environment: every operation fails closed with 503 SERVICE_MISCONFIGURED.
+    if (codesOf503.includes('SERVICE_MISCONFIGURED')) {
+      it.skipIf(baseUnavailable || LIVE)('503 generated: configuration invalid', async () => {
+        const spec = freshHeaders(await baseRequest(op, worker, base as Case));
+        const res = await exchange(checker, op, worker, spec, INVALID_CONFIGURATION);
+        if (res.status !== 503) throw new Error(unexpected(op, 'configuration invalid', 503, res));
+        expect((res.body as { error: { code: string } }).error.code).toBe('SERVICE_MISCONFIGURED');
+        coverage.record(op.operationId, 503, 'generated: configuration invalid');
       });
     }
   });

@@ -26,14 +26,14 @@ export function describeWorkerBoot(fetch: Fetch, expected: BootExpectations, bun
       expect(res.status).toBe(expected.database ? 200 : 503);
       const body = (await res.json()) as { service: string; checks: Record<string, string> };
       expect(body.service).toBe(expected.service);
-      expect(Object.keys(body.checks).sort()).toEqual([...expected.checks, 'database'].sort());
+      expect(Object.keys(body.checks).sort()).toEqual([...expected.checks, 'configuration', 'database'].sort());
     });
 
     it('GET /health reports every check, with the database state of this run', async () => {
       const res = await fetch('http://localhost/health');
       const body = (await res.json()) as Record<string, unknown>;
       const checks = Object.fromEntries(
-        [...expected.checks, 'database'].map((name) => [
+        [...expected.checks, 'configuration', 'database'].map((name) => [
           name,
           name === 'database' && !expected.database ? 'unhealthy' : 'healthy',
         ]),
@@ -102,7 +102,7 @@ export function describeWorkerBoot(fetch: Fetch, expected: BootExpectations, bun
       const res = await fetch('http://localhost/no-such-route');
       expect(res.status).toBe(404);
       const body = (await res.json()) as { error: { code: string }; requestId: string; timestamp: string };
-      expect(body.error.code).toBe('NOT_FOUND');
+      expect(body.error.code).toBe('ROUTE_NOT_FOUND');
       expect(body.requestId).toBe(res.headers.get('x-request-id'));
       expect(body.timestamp).toMatch(ISO);
     });

@@ -13,8 +13,15 @@ import { CODEX_ROUTES, CODEX_WORKERS, type CodexWorkerKey } from '../../../gener
 export type { components, paths } from '../../../generated/codex-api';
 export { CODEX_ROUTES, CODEX_WORKERS, type CodexWorkerKey } from '../../../generated/codex-routes';
 
+/** Every error code of the catalogue (the contract's ErrorCode). */
+export type ErrorCode = components['schemas']['ErrorCode'];
+
 /** The shared error envelope of every worker. */
-export type ErrorResponse = components['schemas']['ErrorResponse'];
+export interface ErrorResponse {
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> | Array<Record<string, unknown>> };
+  requestId: string;
+  timestamp: string;
+}
 
 export const SESSION_COOKIE = 'codex-session';
 

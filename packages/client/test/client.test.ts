@@ -112,7 +112,7 @@ describe('createCodexClient (cookie jar)', () => {
     expect(refused.response.status).toBe(401);
     expect(net.sent.at(-1)).toMatchObject({ worker: 'identity-api', cookie: null });
     expect(refused.data).toBeUndefined();
-    expect(refused.error?.error.code).toBe('UNAUTHORIZED');
+    expect(refused.error?.error.code).toBe('AUTHENTICATION_REQUIRED');
     expect(refused.error?.requestId).toBe(refused.requestId);
     expect(await platform.db.select().from(organizations).where(eq(organizations.slug, s2))).toHaveLength(0);
   });

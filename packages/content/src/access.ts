@@ -1,10 +1,4 @@
-import {
-  BusinessRuleError,
-  ForbiddenError,
-  NotFoundError,
-  type PlaybackProgressInput,
-  type PlaybackProgressView,
-} from '@codex/contract';
+import type { PlaybackProgressInput, PlaybackProgressView } from '@codex/contract';
 import {
   type Content,
   content,
@@ -14,9 +8,11 @@ import {
   mediaItems,
   playbackProgress,
 } from '@codex/database';
+import { DomainError } from '@codex/domain';
 import { membershipRole } from '@codex/organizations';
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
-import { nowSeconds, sign, verify } from './signing';
+import { canManage } from './authorization';
+import { nowSeconds, type SignedParams, sign, verify } from './signing';
 
 interface Loaded {
   content: Content;
@@ -39,13 +35,19 @@ export interface StreamTarget {
   size: number;
 }
 
+/** The parameters of a streaming URL: for whom it was issued, its expiry and its signature. */
+export interface StreamGrant extends SignedParams {
+  uid: string;
+  expiresAt: string;
+}
+
 /**
  * Who may stream what:
- * - the creator: always (drafts included, to preview);
+ * - those who manage the content (./authorization): always, drafts included, to preview;
  * - public content: any signed-in user;
  * - purchased_only: a content_access row of the user that is neither revoked nor expired;
  * - members_only: membership (any role) in the content's organization, read from the database on every call.
- * Unpublished or deleted content is 404 for everyone but the creator.
+ * Unpublished or deleted content is 404 for everyone but its managers.
  */
 export class ContentAccessService {
   constructor(private readonly db: Database) {}
@@ -63,15 +65,18 @@ export class ContentAccessService {
   /** Loads content the user can see (404 otherwise) and checks the user's access to it (403 with the reason). */
   async requireAccess(contentId: string, userId: string): Promise<Loaded> {
     const row = await this.load(contentId);
-    if (!row || (row.content.creatorId !== userId && row.content.status !== 'published')) {
-      throw new NotFoundError('Content not found', 'CONTENT_NOT_FOUND');
+    if (!row) throw new DomainError('CONTENT_NOT_FOUND', 'Content not found');
+    const manages = await canManage(this.db, row.content, userId);
+    if (!manages && row.content.status !== 'published') {
+      throw new DomainError('CONTENT_NOT_FOUND', 'Content not found');
     }
-    await this.checkAccess(row.content, userId);
+    if (!manages) await this.checkAccess(row.content, userId);
     return row;
   }
 
+  /** Access for someone who does not manage the content. */
   private async checkAccess(item: Content, userId: string) {
-    if (item.creatorId === userId || item.visibility === 'public') return;
+    if (item.visibility === 'public') return;
     if (item.visibility === 'purchased_only') {
       const [grant] = await this.db
         .select({ id: contentAccess.id })
@@ -85,35 +90,38 @@ export class ContentAccessService {
           ),
         )
         .limit(1);
-      if (!grant)
-        throw new ForbiddenError('This content must be purchased first', 'NO_PURCHASE', {
+      if (!grant) {
+        throw new DomainError('NO_PURCHASE', 'This content must be purchased first', {
           priceCents: item.priceCents,
           currency: item.currency,
         });
+      }
       return;
     }
     // members_only: organizationId is guaranteed by a CHECK constraint.
     const role = item.organizationId ? await membershipRole(this.db, item.organizationId, userId) : null;
-    if (!role)
-      throw new ForbiddenError('This content is for members of its organization', 'NOT_A_MEMBER', {
+    if (!role) {
+      throw new DomainError('NOT_A_MEMBER', 'This content is for members of its organization', {
         organizationId: item.organizationId,
       });
+    }
   }
 
-  /** A signed, time-limited URL of GET /api/access/stream/{contentId} for this user. */
-  async streamingUrl(contentId: string, userId: string, ttlSeconds: number, baseUrl: string, secret: string) {
+  /** The signature of a time-limited streaming URL of this content for this user. */
+  async streamGrant(contentId: string, userId: string, ttlSeconds: number, secret: string): Promise<StreamGrant> {
     const { media } = await this.requireAccess(contentId, userId);
     if (media?.status !== 'ready') {
-      throw new BusinessRuleError('The media of this content is not ready for streaming', 'MEDIA_NOT_READY', {
+      throw new DomainError('MEDIA_NOT_READY', 'The media of this content is not ready for streaming', {
         mediaStatus: media?.status ?? null,
       });
     }
     const expires = nowSeconds() + ttlSeconds;
-    const url = new URL(`/api/access/stream/${contentId}`, baseUrl);
-    url.searchParams.set('uid', userId);
-    url.searchParams.set('expires', String(expires));
-    url.searchParams.set('signature', await sign(secret, streamFields(contentId, media, userId, expires)));
-    return { streamingUrl: url.toString(), expiresAt: new Date(expires * 1000).toISOString() };
+    return {
+      uid: userId,
+      expires,
+      signature: await sign(secret, streamFields(contentId, media, userId, expires)),
+      expiresAt: new Date(expires * 1000).toISOString(),
+    };
   }
 
   /**
@@ -126,24 +134,29 @@ export class ContentAccessService {
     q: { uid: string; expires: number; signature: string },
     secret: string,
   ): Promise<StreamTarget> {
-    const invalid = () => new ForbiddenError('The streaming URL is invalid', 'INVALID_SIGNATURE');
     const row = await this.load(contentId);
-    if (!row?.media || !(await verify(secret, streamFields(contentId, row.media, q.uid, q.expires), q.signature)))
-      throw invalid();
-    if (q.expires < nowSeconds())
-      throw new ForbiddenError('The streaming URL has expired; request a new one', 'URL_EXPIRED');
-    if (row.content.creatorId !== q.uid && row.content.status !== 'published') {
-      throw new ForbiddenError('This content is no longer available', 'CONTENT_UNAVAILABLE');
+    if (!row?.media || !(await verify(secret, streamFields(contentId, row.media, q.uid, q.expires), q.signature))) {
+      throw new DomainError('INVALID_SIGNATURE', 'The streaming URL is invalid');
     }
-    if (row.media.status !== 'ready')
-      throw new ForbiddenError('This content is no longer available', 'CONTENT_UNAVAILABLE');
-    await this.checkAccess(row.content, q.uid);
+    if (q.expires < nowSeconds()) {
+      throw new DomainError('URL_EXPIRED', 'The streaming URL has expired; request a new one');
+    }
+    const manages = await canManage(this.db, row.content, q.uid);
+    if (row.media.status !== 'ready' || (!manages && row.content.status !== 'published')) {
+      throw new DomainError('CONTENT_UNAVAILABLE', 'This content is no longer available');
+    }
+    if (!manages) await this.checkAccess(row.content, q.uid);
     return { key: row.media.storageKey, mimeType: row.media.mimeType, size: row.media.fileSizeBytes };
   }
 
   /** Upsert on (user, content): the latest report wins, rewinds included. */
   async saveProgress(contentId: string, userId: string, input: PlaybackProgressInput): Promise<PlaybackProgressView> {
     await this.requireAccess(contentId, userId);
+    if (input.positionSeconds > input.durationSeconds) {
+      throw new DomainError('INVALID_PROGRESS', 'positionSeconds must not exceed durationSeconds', {
+        field: 'positionSeconds',
+      });
+    }
     const values = {
       positionSeconds: Math.floor(input.positionSeconds),
       durationSeconds: Math.ceil(input.durationSeconds),
@@ -169,7 +182,7 @@ export class ContentAccessService {
       .from(playbackProgress)
       .where(and(eq(playbackProgress.userId, userId), eq(playbackProgress.contentId, contentId)))
       .limit(1);
-    if (!row) throw new NotFoundError('No playback progress saved for this content', 'PROGRESS_NOT_FOUND');
+    if (!row) throw new DomainError('PROGRESS_NOT_FOUND', 'No playback progress saved for this content');
     return progressView(row);
   }
 }

@@ -1,14 +1,5 @@
-import {
-  BusinessRuleError,
-  ConflictError,
-  type ContentView,
-  type CreateContentInput,
-  ForbiddenError,
-  type ListContentQuery,
-  NotFoundError,
-  pagination,
-  type UpdateContentInput,
-} from '@codex/contract';
+import type { ContentView, CreateContentInput, ListContentQuery, UpdateContentInput } from '@codex/contract';
+import { pagination } from '@codex/contract';
 import {
   type Content,
   content,
@@ -18,17 +9,18 @@ import {
   isUniqueViolation,
   mediaItems,
 } from '@codex/database';
-import { and, asc, count, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { DomainError } from '@codex/domain';
+import { and, asc, count, eq, getTableColumns, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { canManage, managedBy } from './authorization';
 import { requireOrganizationPublisher } from './publisher';
 
-/** Everyone sees the metadata of published content; the media id is the owner's business. */
-export function contentView(row: Content, viewerId: string | undefined): ContentView {
-  const isOwner = viewerId === row.creatorId;
+/** Everyone sees the metadata of published content; the media id is its managers' business. */
+export function contentView(row: Content, managedByViewer: boolean): ContentView {
   return {
     id: row.id,
     creatorId: row.creatorId,
     organizationId: row.organizationId,
-    mediaItemId: isOwner ? row.mediaItemId : null,
+    mediaItemId: managedByViewer ? row.mediaItemId : null,
     title: row.title,
     slug: row.slug,
     description: row.description,
@@ -43,32 +35,41 @@ export function contentView(row: Content, viewerId: string | undefined): Content
   };
 }
 
-const SLUG_INDEXES = ['content_creator_slug_live_unique', 'content_org_slug_live_unique'];
+const contentNotFound = () => new DomainError('CONTENT_NOT_FOUND', 'Content not found');
 
-const contentNotFound = () => new NotFoundError('Content not found', 'CONTENT_NOT_FOUND');
+/** The refusal for someone who can see the item (it is published) but does not manage it. */
+export function notManager(item: { organizationId: string | null }) {
+  return item.organizationId === null
+    ? new DomainError('NOT_CONTENT_OWNER', 'Only the creator can change personal content')
+    : new DomainError(
+        'ORGANIZATION_ROLE_REQUIRED',
+        "Changing an organization's content needs the owner or admin role there",
+      );
+}
 
 /**
- * Loads live content for a caller who means to change it: 404 when it does not exist or the caller could not
- * see it anyway (someone else's draft), 403 when the caller can see it (published) but does not own it.
+ * Loads live content for a caller who means to change it, locked for the transaction: 404 when it does not exist
+ * or the caller could not see it anyway (a draft they do not manage), 403 when they can see it (published) but
+ * do not manage it.
  */
-async function lockOwned(tx: DatabaseOrTransaction, id: string, userId: string): Promise<Content> {
+async function lockManaged(tx: DatabaseOrTransaction, id: string, userId: string): Promise<Content> {
   const [row] = await tx
     .select()
     .from(content)
     .where(and(eq(content.id, id), isNull(content.deletedAt)))
     .for('update');
   if (!row) throw contentNotFound();
-  if (row.creatorId !== userId) {
+  if (!(await canManage(tx, row, userId))) {
     if (row.status !== 'published') throw contentNotFound();
-    throw new ForbiddenError('Only the creator can change this content', 'NOT_CONTENT_OWNER');
+    throw notManager(row);
   }
   return row;
 }
 
 /**
- * A media item the caller may attach: their own, or — for organization content — the organization's media while
- * the caller is an owner or admin there (checked by the caller of this function). Someone else's media is 404,
- * exactly like a missing id, so ids cannot be probed.
+ * A media item the caller may attach to content: media they manage (see ./authorization), and — for media of an
+ * organization — only to that organization's content. Anything else is 404, exactly like a missing id, so ids
+ * cannot be probed.
  */
 async function usableMedia(db: DatabaseOrTransaction, mediaId: string, userId: string, organizationId: string | null) {
   const [media] = await db
@@ -82,9 +83,10 @@ async function usableMedia(db: DatabaseOrTransaction, mediaId: string, userId: s
     .from(mediaItems)
     .where(and(eq(mediaItems.id, mediaId), isNull(mediaItems.deletedAt)))
     .limit(1);
-  const usable =
-    media && (media.creatorId === userId || (organizationId !== null && media.organizationId === organizationId));
-  if (!usable) throw new NotFoundError('Media not found', 'MEDIA_NOT_FOUND');
+  const fits = media && (media.organizationId === null || media.organizationId === organizationId);
+  if (!media || !fits || !(await canManage(db, media, userId))) {
+    throw new DomainError('MEDIA_NOT_FOUND', 'Media not found');
+  }
   return media;
 }
 
@@ -94,12 +96,12 @@ function checkRules(state: {
   organizationId: string | null;
 }) {
   if (state.visibility === 'purchased_only' && state.priceCents === null) {
-    throw new BusinessRuleError('purchased_only content needs a priceCents greater than 0', 'PRICE_REQUIRED', {
+    throw new DomainError('PRICE_REQUIRED', 'purchased_only content needs a priceCents greater than 0', {
       field: 'priceCents',
     });
   }
   if (state.visibility === 'members_only' && state.organizationId === null) {
-    throw new BusinessRuleError('members_only content must belong to an organization', 'ORGANIZATION_REQUIRED', {
+    throw new DomainError('ORGANIZATION_REQUIRED', 'members_only content must belong to an organization', {
       field: 'visibility',
     });
   }
@@ -107,26 +109,41 @@ function checkRules(state: {
 
 function checkMediaType(contentType: Content['contentType'], mediaType: Content['contentType']) {
   if (contentType !== mediaType) {
-    throw new BusinessRuleError(`A ${contentType} cannot use ${mediaType} media`, 'MEDIA_TYPE_MISMATCH', {
+    throw new DomainError('MEDIA_TYPE_MISMATCH', `A ${contentType} cannot use ${mediaType} media`, {
       contentType,
       mediaType,
     });
   }
 }
 
+const SLUG_INDEXES = ['content_creator_slug_live_unique', 'content_org_slug_live_unique'];
+
 function mapWriteError(e: unknown, slug: string): never {
   if (SLUG_INDEXES.some((index) => isUniqueViolation(e, index))) {
-    throw new ConflictError(`The slug "${slug}" is already used by this owner`, 'SLUG_TAKEN', { field: 'slug' });
+    throw new DomainError('SLUG_TAKEN', `The slug "${slug}" is already used by this owner`, { field: 'slug' });
   }
-  if (isCheckViolation(e))
-    throw new BusinessRuleError('The content breaks a pricing or visibility rule', 'CONTENT_RULE_VIOLATION');
+  if (isCheckViolation(e)) {
+    throw new DomainError('CONTENT_RULE_VIOLATION', 'The content breaks a pricing or visibility rule');
+  }
   throw e;
 }
 
+const MEDIA_NOT_READY_REASON: Record<string, string> = {
+  uploading: 'the media has not been uploaded yet',
+  transcoding: 'the media is still transcoding',
+  failed: 'the media failed to transcode',
+};
+
+/** A content row and whether the viewer manages it (to show manager-only fields). */
+export interface ContentRead {
+  row: Content;
+  manages: boolean;
+}
+
 /**
- * Content: metadata that points at one media item. Created as a draft; publishing needs ready media. The owner is
- * the creator; organization content additionally needs the owner/admin role in the organization to create or
- * publish. Slug uniqueness (per creator, or per organization) is enforced by partial unique indexes.
+ * Content: metadata that points at one media item. Created as a draft; publishing needs ready media. Who manages
+ * an item is decided in ./authorization (personal: the creator; organization: its owners and admins). Slug
+ * uniqueness (per creator, or per organization) is enforced by partial unique indexes.
  */
 export class ContentService {
   constructor(private readonly db: Database) {}
@@ -162,23 +179,22 @@ export class ContentService {
     }
   }
 
-  /** The owner sees everything; others see published content only (404 otherwise). */
-  async get(id: string, viewerId: string | undefined): Promise<Content> {
-    const [row] = await this.db
-      .select()
+  /** Managers see the item in any status; everyone else sees published content only (404 otherwise). One query. */
+  async get(id: string, viewerId: string | undefined): Promise<ContentRead> {
+    const [found] = await this.db
+      .select({ row: getTableColumns(content), manages: sql<boolean>`${managedBy(content, viewerId)}` })
       .from(content)
       .where(and(eq(content.id, id), isNull(content.deletedAt)))
       .limit(1);
-    if (!row || (row.creatorId !== viewerId && row.status !== 'published')) throw contentNotFound();
-    return row;
+    if (!found || (!found.manages && found.row.status !== 'published')) throw contentNotFound();
+    return { row: found.row, manages: Boolean(found.manages) };
   }
 
   /** Only the fields sent change; the visibility, pricing and media rules are checked on the result. */
   async update(id: string, userId: string, input: UpdateContentInput): Promise<Content> {
-    const slug = input.slug;
     try {
       return await this.db.transaction(async (tx) => {
-        const row = await lockOwned(tx, id, userId);
+        const row = await lockManaged(tx, id, userId);
         const next = {
           visibility: input.visibility ?? row.visibility,
           priceCents: input.priceCents !== undefined ? input.priceCents : row.priceCents,
@@ -187,66 +203,51 @@ export class ContentService {
           mediaItemId: input.mediaItemId !== undefined ? input.mediaItemId : row.mediaItemId,
         };
         checkRules(next);
-        if (input.mediaItemId && row.organizationId && input.mediaItemId !== row.mediaItemId) {
-          await requireOrganizationPublisher(tx, row.organizationId, userId);
-        }
         if (next.mediaItemId && (input.mediaItemId !== undefined || input.contentType !== undefined)) {
           const media = await usableMedia(tx, next.mediaItemId, userId, row.organizationId);
           checkMediaType(next.contentType, media.mediaType);
           if (row.status === 'published' && media.status !== 'ready') {
-            throw new BusinessRuleError('Published content needs ready media', 'MEDIA_NOT_READY', {
+            throw new DomainError('MEDIA_NOT_READY', 'Published content needs ready media', {
               mediaStatus: media.status,
             });
           }
         }
         if (row.status === 'published' && !next.mediaItemId) {
-          throw new BusinessRuleError('Published content needs a media item; unpublish it first', 'MEDIA_REQUIRED');
+          throw new DomainError('MEDIA_REQUIRED', 'Published content needs a media item; unpublish it first');
         }
         const changes: Partial<typeof content.$inferInsert> = { updatedAt: new Date() };
-        for (const key of [
-          'title',
-          'slug',
-          'description',
-          'contentType',
-          'mediaItemId',
-          'visibility',
-          'priceCents',
-        ] as const) {
-          if (input[key] !== undefined) (changes as Record<string, unknown>)[key] = input[key];
-        }
+        if (input.title !== undefined) changes.title = input.title;
+        if (input.slug !== undefined) changes.slug = input.slug;
+        if (input.description !== undefined) changes.description = input.description;
+        if (input.contentType !== undefined) changes.contentType = input.contentType;
+        if (input.mediaItemId !== undefined) changes.mediaItemId = input.mediaItemId;
+        if (input.visibility !== undefined) changes.visibility = input.visibility;
+        if (input.priceCents !== undefined) changes.priceCents = input.priceCents;
         const [updated] = await tx.update(content).set(changes).where(eq(content.id, id)).returning();
         if (!updated) throw contentNotFound();
         return updated;
       });
     } catch (e) {
-      mapWriteError(e, slug ?? '');
+      mapWriteError(e, input.slug ?? '');
     }
   }
 
-  /** draft → published. Needs ready media (422 with the reason) and, for organization content, the publisher role. */
+  /** draft → published. Needs ready media (422 with the reason). */
   async publish(id: string, userId: string): Promise<Content> {
     return this.db.transaction(async (tx) => {
-      const row = await lockOwned(tx, id, userId);
+      const row = await lockManaged(tx, id, userId);
       if (row.status === 'published') return row;
-      if (row.organizationId) await requireOrganizationPublisher(tx, row.organizationId, userId);
-      if (!row.mediaItemId) throw new BusinessRuleError('Attach a media item before publishing', 'MEDIA_REQUIRED');
+      if (!row.mediaItemId) throw new DomainError('MEDIA_REQUIRED', 'Attach a media item before publishing');
       const [media] = await tx
         .select({ status: mediaItems.status, deletedAt: mediaItems.deletedAt })
         .from(mediaItems)
         .where(eq(mediaItems.id, row.mediaItemId));
-      if (!media || media.deletedAt) throw new BusinessRuleError('The media item no longer exists', 'MEDIA_REQUIRED');
+      if (!media || media.deletedAt) throw new DomainError('MEDIA_REQUIRED', 'The media item no longer exists');
       if (media.status !== 'ready') {
-        const reason: Record<string, string> = {
-          uploading: 'the media has not been uploaded yet',
-          transcoding: 'the media is still transcoding',
-          failed: 'the media failed to transcode',
-        };
-        throw new BusinessRuleError(
-          `Cannot publish: ${reason[media.status] ?? 'the media is not ready'}`,
+        throw new DomainError(
           'MEDIA_NOT_READY',
-          {
-            mediaStatus: media.status,
-          },
+          `Cannot publish: ${MEDIA_NOT_READY_REASON[media.status] ?? 'the media is not ready'}`,
+          { mediaStatus: media.status },
         );
       }
       const now = new Date();
@@ -263,7 +264,7 @@ export class ContentService {
   /** published → draft (idempotent for drafts). */
   async unpublish(id: string, userId: string): Promise<Content> {
     return this.db.transaction(async (tx) => {
-      const row = await lockOwned(tx, id, userId);
+      const row = await lockManaged(tx, id, userId);
       if (row.status === 'draft') return row;
       const [updated] = await tx
         .update(content)
@@ -278,16 +279,21 @@ export class ContentService {
   /** Soft delete: gone from every read and stream, the slug becomes free. */
   async remove(id: string, userId: string): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await lockOwned(tx, id, userId);
+      await lockManaged(tx, id, userId);
       const now = new Date();
       await tx.update(content).set({ deletedAt: now, updatedAt: now }).where(eq(content.id, id));
     });
   }
 
-  /** A creator's content: the owner sees drafts too, others published only. One page query plus one count. */
+  /**
+   * A creator's content: published items for everyone, plus the unpublished ones the viewer manages. One page
+   * query plus one count, whatever the page size.
+   */
   async list(creatorId: string, query: ListContentQuery, viewerId: string | undefined) {
+    const manages = managedBy(content, viewerId);
     const conditions: SQL[] = [eq(content.creatorId, creatorId), isNull(content.deletedAt)];
-    if (viewerId !== creatorId) conditions.push(eq(content.status, 'published'));
+    const visible = or(eq(content.status, 'published'), manages);
+    if (visible) conditions.push(visible);
     if (query.status) conditions.push(eq(content.status, query.status));
     if (query.contentType) conditions.push(eq(content.contentType, query.contentType));
     if (query.visibility) conditions.push(eq(content.visibility, query.visibility));
@@ -302,7 +308,7 @@ export class ContentService {
     const ordering = sql`${column} ${sql.raw(query.order === 'asc' ? 'asc' : 'desc')} nulls last`;
     const [rows, totals] = await Promise.all([
       this.db
-        .select()
+        .select({ row: getTableColumns(content), manages: sql<boolean>`${manages}` })
         .from(content)
         .where(where)
         .orderBy(ordering, asc(content.id))
@@ -311,7 +317,7 @@ export class ContentService {
       this.db.select({ n: count() }).from(content).where(where),
     ]);
     return {
-      items: rows.map((r) => contentView(r, viewerId)),
+      items: rows.map((r) => contentView(r.row, Boolean(r.manages))),
       pagination: pagination(query.page, query.limit, Number(totals[0]?.n ?? 0)),
     };
   }

@@ -1,4 +1,5 @@
 export * from './access';
+export * from './authorization';
 export * from './content';
 export * from './media';
 export * from './publisher';

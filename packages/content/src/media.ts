@@ -1,19 +1,16 @@
 import {
-  ApiError,
-  BusinessRuleError,
-  ConflictError,
   type CreateMediaInput,
-  ForbiddenError,
   MEDIA_MAX_BYTES,
   type MediaView,
-  NotFoundError,
   UPLOAD_URL_TTL_SECONDS,
   type UpdateMediaInput,
 } from '@codex/contract';
-import { type Database, type MediaItem, mediaItems } from '@codex/database';
+import { type Database, type DatabaseOrTransaction, type MediaItem, mediaItems } from '@codex/database';
+import { DomainError } from '@codex/domain';
 import { and, eq, isNull } from 'drizzle-orm';
+import { canManage } from './authorization';
 import { requireOrganizationPublisher } from './publisher';
-import { nowSeconds, sign, verify } from './signing';
+import { nowSeconds, type SignedParams, sign, verify } from './signing';
 import { BodyLengthMismatchError, mediaFolder, originalKey, putStream } from './storage';
 
 export function mediaView(row: MediaItem): MediaView {
@@ -39,7 +36,7 @@ export function mediaView(row: MediaItem): MediaView {
   };
 }
 
-const notFound = () => new NotFoundError('Media not found', 'MEDIA_NOT_FOUND');
+const notFound = () => new DomainError('MEDIA_NOT_FOUND', 'Media not found');
 
 /** What the signature of an upload URL covers: the media, its owner, its key, the declared type and size, the expiry. */
 const uploadFields = (m: MediaItem, expires: number) => [
@@ -52,23 +49,32 @@ const uploadFields = (m: MediaItem, expires: number) => [
   expires,
 ];
 
+/** An upload as the HTTP layer hands it over: the signed URL's parameters, the declared type and length, the body. */
 export interface UploadRequest {
   expires: number;
   signature: string;
-  contentType: string | undefined;
-  contentLength: string | undefined;
+  /** The media type of the body (Content-Type without parameters, lower case); undefined when absent. */
+  mimeType: string | undefined;
+  /** The byte length the body announces (Content-Length). */
+  length: number;
   body: ReadableStream<Uint8Array> | null;
+}
+
+/** How to upload: the signed URL's parameters and the headers the upload must carry. */
+export interface UploadGrant extends SignedParams {
+  headers: { 'Content-Type': string; 'Content-Length': string };
 }
 
 /**
  * Media items and their lifecycle:
  *
  *   uploading ──(PUT to the signed upload URL: the bytes are stored)──▶ transcoding
- *   transcoding ──(PATCH status=ready + results, by the owner standing in for the transcoding service)──▶ ready
+ *   transcoding ──(PATCH status=ready + results, standing in for the transcoding service)──▶ ready
  *   transcoding ──(PATCH status=failed [+ failureReason])──▶ failed
  *
  * ready and failed are final. No other move is possible (422 INVALID_TRANSITION); storage keys are chosen by the
- * server. Media is private to its creator: anyone else gets 404, whether or not the id exists.
+ * server. Media is visible to those who manage it (./authorization): anyone else gets 404, whether or not the id
+ * exists.
  */
 export class MediaService {
   constructor(private readonly db: Database) {}
@@ -95,43 +101,37 @@ export class MediaService {
     return row;
   }
 
-  /** The signed upload URL for a media item still in `uploading`. */
-  async uploadInstructions(media: MediaItem, baseUrl: string, secret: string) {
+  /** The signature of the upload URL of a media item still in `uploading`. */
+  async uploadGrant(media: MediaItem, secret: string): Promise<UploadGrant> {
     const expires = nowSeconds() + UPLOAD_URL_TTL_SECONDS;
-    const signature = await sign(secret, uploadFields(media, expires));
-    const url = new URL(`/api/media/${media.id}/upload`, baseUrl);
-    url.searchParams.set('expires', String(expires));
-    url.searchParams.set('signature', signature);
     return {
-      url: url.toString(),
-      method: 'PUT' as const,
-      expiresAt: new Date(expires * 1000).toISOString(),
+      expires,
+      signature: await sign(secret, uploadFields(media, expires)),
       headers: { 'Content-Type': media.mimeType, 'Content-Length': String(media.fileSizeBytes) },
     };
   }
 
-  async get(id: string, userId: string): Promise<MediaItem> {
-    const [row] = await this.db
+  private async loadManaged(db: DatabaseOrTransaction, id: string, userId: string, lock: boolean) {
+    const query = db
       .select()
       .from(mediaItems)
-      .where(and(eq(mediaItems.id, id), isNull(mediaItems.deletedAt)))
-      .limit(1);
-    if (!row || row.creatorId !== userId) throw notFound();
+      .where(and(eq(mediaItems.id, id), isNull(mediaItems.deletedAt)));
+    const [row] = lock ? await query.for('update') : await query.limit(1);
+    if (!row || !(await canManage(db, row, userId))) throw notFound();
     return row;
+  }
+
+  get(id: string, userId: string): Promise<MediaItem> {
+    return this.loadManaged(this.db, id, userId, false);
   }
 
   async update(id: string, userId: string, input: UpdateMediaInput): Promise<MediaItem> {
     return this.db.transaction(async (tx) => {
-      const [row] = await tx
-        .select()
-        .from(mediaItems)
-        .where(and(eq(mediaItems.id, id), isNull(mediaItems.deletedAt)))
-        .for('update');
-      if (!row || row.creatorId !== userId) throw notFound();
+      const row = await this.loadManaged(tx, id, userId, true);
       const changes: Partial<typeof mediaItems.$inferInsert> = { updatedAt: new Date() };
       if (input.title !== undefined) changes.title = input.title;
       if (input.description !== undefined) changes.description = input.description;
-      if (input.status !== undefined) Object.assign(changes, transition(row, input));
+      if ('status' in input) Object.assign(changes, transition(row, input));
       const [updated] = await tx.update(mediaItems).set(changes).where(eq(mediaItems.id, id)).returning();
       if (!updated) throw notFound();
       return updated;
@@ -150,32 +150,28 @@ export class MediaService {
       .limit(1);
     // An unknown id cannot carry a valid signature: same answer as a forged one, so ids are not probed here.
     if (!row || !(await verify(secret, uploadFields(row, req.expires), req.signature))) {
-      throw new ForbiddenError('The upload URL is invalid', 'INVALID_SIGNATURE');
+      throw new DomainError('INVALID_SIGNATURE', 'The upload URL is invalid');
     }
-    if (req.expires < nowSeconds())
-      throw new ForbiddenError('The upload URL has expired; create a new media item', 'URL_EXPIRED');
-    if (row.status !== 'uploading')
-      throw new ConflictError('This media item has already been uploaded', 'ALREADY_UPLOADED');
-
-    const type = (req.contentType ?? '').split(';')[0]?.trim().toLowerCase();
-    if (type !== row.mimeType) {
-      throw new ApiError(415, 'CONTENT_TYPE_MISMATCH', `Content-Type must be ${row.mimeType}, as declared`, {
+    if (req.expires < nowSeconds()) {
+      throw new DomainError('URL_EXPIRED', 'The upload URL has expired; create a new media item');
+    }
+    if (row.status !== 'uploading') {
+      throw new DomainError('ALREADY_UPLOADED', 'This media item has already been uploaded');
+    }
+    if (req.mimeType !== row.mimeType) {
+      throw new DomainError('CONTENT_TYPE_MISMATCH', `Content-Type must be ${row.mimeType}, as declared`, {
         expected: row.mimeType,
       });
     }
-    if (req.contentLength === undefined || !/^\d+$/.test(req.contentLength)) {
-      throw new ApiError(411, 'LENGTH_REQUIRED', 'Send the file with a Content-Length header');
-    }
-    const length = Number(req.contentLength);
-    if (length > MEDIA_MAX_BYTES) {
-      throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `Uploads are limited to ${MEDIA_MAX_BYTES} bytes`, {
+    if (req.length > MEDIA_MAX_BYTES) {
+      throw new DomainError('PAYLOAD_TOO_LARGE', `Uploads are limited to ${MEDIA_MAX_BYTES} bytes`, {
         maxBytes: MEDIA_MAX_BYTES,
       });
     }
-    if (length !== row.fileSizeBytes || !req.body) {
-      throw new BusinessRuleError('Content-Length differs from the declared fileSizeBytes', 'SIZE_MISMATCH', {
+    if (req.length !== row.fileSizeBytes || !req.body) {
+      throw new DomainError('SIZE_MISMATCH', 'The body length differs from the declared fileSizeBytes', {
         expected: row.fileSizeBytes,
-        received: req.body ? length : 0,
+        received: req.body ? req.length : 0,
       });
     }
 
@@ -183,11 +179,13 @@ export class MediaService {
       await putStream(bucket, row.storageKey, req.body, row.fileSizeBytes, row.mimeType);
     } catch (e) {
       if (e instanceof BodyLengthMismatchError) {
-        throw new BusinessRuleError('The body length differs from the declared fileSizeBytes', 'SIZE_MISMATCH', {
+        throw new DomainError('SIZE_MISMATCH', 'The body length differs from the declared fileSizeBytes', {
           expected: e.expected,
         });
       }
-      throw e;
+      throw new DomainError('STORAGE_UNAVAILABLE', 'The file could not be stored, retry later', undefined, {
+        cause: e,
+      });
     }
 
     const now = new Date();
@@ -196,50 +194,45 @@ export class MediaService {
       .set({ status: 'transcoding', uploadedAt: now, updatedAt: now })
       .where(and(eq(mediaItems.id, id), eq(mediaItems.status, 'uploading')))
       .returning();
-    if (!updated) throw new ConflictError('This media item has already been uploaded', 'ALREADY_UPLOADED');
+    if (!updated) throw new DomainError('ALREADY_UPLOADED', 'This media item has already been uploaded');
     return updated;
   }
 }
 
+type StatusReport = Extract<UpdateMediaInput, { status: string }>;
+
 /** The changes of a reported status, or 422 when the move or its results are not allowed. */
-function transition(row: MediaItem, input: UpdateMediaInput): Partial<typeof mediaItems.$inferInsert> {
+function transition(row: MediaItem, input: StatusReport): Partial<typeof mediaItems.$inferInsert> {
   const to = input.status;
-  if (row.status !== 'transcoding' || (to !== 'ready' && to !== 'failed')) {
-    const allowed = row.status === 'transcoding' ? ['ready', 'failed'] : [];
-    throw new BusinessRuleError(
+  if (row.status !== 'transcoding') {
+    throw new DomainError(
+      'INVALID_TRANSITION',
       row.status === 'uploading'
         ? 'The media has not been uploaded yet; upload it to the signed URL first'
         : `A media item cannot move from ${row.status} to ${to}`,
-      'INVALID_TRANSITION',
-      { from: row.status, to, allowed },
+      { from: row.status, to, allowed: [] },
     );
   }
-  if (to === 'failed') return { status: 'failed', failureReason: input.failureReason ?? null };
+  if (input.status === 'failed') return { status: 'failed', failureReason: input.failureReason ?? null };
 
-  const missing: string[] = [];
-  if (input.durationSeconds === undefined) missing.push('durationSeconds');
   if (row.mediaType === 'video') {
-    if (input.width === undefined) missing.push('width');
-    if (input.height === undefined) missing.push('height');
-  }
-  if (missing.length > 0) {
-    throw new BusinessRuleError(
-      `Marking ${row.mediaType} ready needs the transcoding results: ${missing.join(', ')}`,
-      'TRANSCODING_RESULTS_REQUIRED',
-      {
-        missing,
-      },
-    );
-  }
-  if (row.mediaType === 'audio' && (input.width !== undefined || input.height !== undefined)) {
-    throw new BusinessRuleError('Audio has no width or height', 'INVALID_TRANSCODING_RESULTS', {
+    const missing = (['width', 'height'] as const).filter((f) => input[f] === undefined);
+    if (missing.length > 0) {
+      throw new DomainError(
+        'TRANSCODING_RESULTS_REQUIRED',
+        `Marking video ready needs the transcoding results: ${missing.join(', ')}`,
+        { missing },
+      );
+    }
+  } else if (input.width !== undefined || input.height !== undefined) {
+    throw new DomainError('INVALID_TRANSCODING_RESULTS', 'Audio has no width or height', {
       fields: ['width', 'height'],
     });
   }
   const folder = mediaFolder(row.creatorId, row.id);
   return {
     status: 'ready',
-    durationSeconds: input.durationSeconds ?? null,
+    durationSeconds: input.durationSeconds,
     width: input.width ?? null,
     height: input.height ?? null,
     hlsMasterKey: input.hlsMasterKey ? folder + input.hlsMasterKey : null,

@@ -1,5 +1,5 @@
-import { ForbiddenError, NotFoundError } from '@codex/contract';
 import { type DatabaseOrTransaction, organizations } from '@codex/database';
+import { DomainError } from '@codex/domain';
 import { membershipRole } from '@codex/organizations';
 import { and, eq, isNull } from 'drizzle-orm';
 
@@ -17,10 +17,10 @@ export async function requireOrganizationPublisher(db: DatabaseOrTransaction, or
       .from(organizations)
       .where(and(eq(organizations.id, organizationId), isNull(organizations.deletedAt)))
       .limit(1);
-    if (!org) throw new NotFoundError('Organization not found', 'ORGANIZATION_NOT_FOUND');
+    if (!org) throw new DomainError('ORGANIZATION_NOT_FOUND', 'Organization not found');
   }
-  throw new ForbiddenError(
-    'Publishing for an organization needs the owner or admin role there',
+  throw new DomainError(
     'ORGANIZATION_ROLE_REQUIRED',
+    'Publishing for an organization needs the owner or admin role there',
   );
 }

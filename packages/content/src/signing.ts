@@ -3,28 +3,14 @@
  * in workerd and Node. One secret, STREAMING_URL_SECRET, signs both kinds; the first signed field names the purpose
  * ("upload" / "stream"), so a signature of one kind never verifies as the other.
  */
-import { ServiceUnavailableError } from '@codex/contract';
-
-/** Used only when ENVIRONMENT is development or test and no secret is configured. */
-const DEV_SECRET = 'codex-development-only-streaming-url-secret-0123456789';
-const MIN_SECRET_LENGTH = 32;
-
-export interface SigningEnv {
-  ENVIRONMENT?: string | undefined;
-  STREAMING_URL_SECRET?: string | undefined;
+/** The parameters a signed URL carries: its expiry (Unix seconds) and the signature over its fields. */
+export interface SignedParams {
+  expires: number;
+  signature: string;
 }
 
-/**
- * The signing secret. A missing or short secret outside development/test is a deployment error: the routes that
- * sign or verify answer 503 (fail closed, as the auth worker does without its secret) and nothing is written.
- */
-export function signingSecret(env: SigningEnv): string {
-  const secret = env.STREAMING_URL_SECRET;
-  if (secret && secret.length >= MIN_SECRET_LENGTH) return secret;
-  const environment = env.ENVIRONMENT ?? 'development';
-  if (!secret && (environment === 'development' || environment === 'test')) return DEV_SECRET;
-  throw new ServiceUnavailableError('Signed URLs are not configured', 'SIGNING_NOT_CONFIGURED');
-}
+/** Signing secrets shorter than this are refused by the workers' configuration. */
+export const MIN_SIGNING_SECRET_LENGTH = 32;
 
 const keys = new Map<string, Promise<CryptoKey>>();
 

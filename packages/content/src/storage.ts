@@ -1,6 +1,7 @@
 /**
- * R2 helpers: streaming an upload into the bucket without buffering it, and HTTP byte ranges.
+ * R2: streaming an upload into the bucket without buffering it, and reading stored files.
  */
+import { DomainError } from '@codex/domain';
 
 export const mediaFolder = (creatorId: string, mediaId: string) => `media/${creatorId}/${mediaId}/`;
 export const originalKey = (creatorId: string, mediaId: string) => `${mediaFolder(creatorId, mediaId)}original`;
@@ -52,32 +53,29 @@ export async function putStream(
   }
 }
 
+/** A byte range of a stored file. */
 export interface ByteRange {
   offset: number;
   length: number;
 }
 
 /**
- * Parses a Range header against an object of `size` bytes (RFC 9110 §14): one `bytes=` range, as `a-b`, `a-` or
- * `-n`. Returns null when the header is absent, malformed or asks for several ranges (the whole object is then
- * served, as the RFC allows), and 'unsatisfiable' when no byte of the range exists (416).
+ * Reads a stored file (or just its metadata): the media item is ready, so a missing object is a storage fault,
+ * answered with MEDIA_FILE_MISSING; a failing bucket is STORAGE_UNAVAILABLE.
  */
-export function parseRange(header: string | undefined | null, size: number): ByteRange | 'unsatisfiable' | null {
-  if (!header) return null;
-  const m = /^bytes=(\d*)-(\d*)$/i.exec(header.trim());
-  if (!m) return null;
-  const [, a = '', b = ''] = m;
-  if (a === '' && b === '') return null;
-  if (a === '') {
-    const suffix = Number(b);
-    if (!Number.isSafeInteger(suffix)) return null;
-    if (suffix === 0) return 'unsatisfiable';
-    const length = Math.min(suffix, size);
-    return { offset: size - length, length };
+export async function readStored(
+  bucket: R2Bucket,
+  key: string,
+  options: { range?: ByteRange | null; headOnly?: boolean },
+): Promise<R2Object | R2ObjectBody> {
+  let object: R2Object | R2ObjectBody | null;
+  try {
+    object = options.headOnly
+      ? await bucket.head(key)
+      : await bucket.get(key, options.range ? { range: options.range } : {});
+  } catch (e) {
+    throw new DomainError('STORAGE_UNAVAILABLE', 'Media storage is unavailable, retry later', undefined, { cause: e });
   }
-  const start = Number(a);
-  const end = b === '' ? Number.MAX_SAFE_INTEGER : Number(b);
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start) return null;
-  if (start >= size) return 'unsatisfiable';
-  return { offset: start, length: Math.min(end, size - 1) - start + 1 };
+  if (!object) throw new DomainError('MEDIA_FILE_MISSING', 'The file of this media is missing from storage');
+  return object;
 }

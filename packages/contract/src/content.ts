@@ -1,5 +1,7 @@
-import { z } from '@hono/zod-openapi';
-import { atLeastOneField, PaginationQuerySchema, paginated } from './common';
+import { z } from 'zod';
+import { IdSchema, PaginationQuerySchema, paginated, patchBody, uuidParam } from './common';
+import { text, uuid } from './primitives';
+import { queryEnum, queryInt } from './query';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Media
@@ -24,9 +26,11 @@ export const MEDIA_MAX_BYTES = 5 * 1024 * 1024 * 1024;
 export const UPLOAD_URL_TTL_SECONDS = 15 * 60;
 /** Upper bound for durations (media and playback): 7 days. */
 export const MAX_DURATION_SECONDS = 7 * 24 * 3600;
+export const TITLE_MAX_LENGTH = 255;
+export const DESCRIPTION_MAX_LENGTH = 5000;
 
-const title = z.string().trim().min(1).max(255).openapi({ example: 'Episode 1: The Pilot' });
-const description = z.string().max(5000).nullable().openapi({ example: 'Where it all begins.' });
+const title = text(TITLE_MAX_LENGTH).meta({ example: 'Episode 1: The Pilot' });
+const description = text(DESCRIPTION_MAX_LENGTH, { min: 0 }).nullable().meta({ example: 'Where it all begins.' });
 
 /**
  * A file name inside the media's own storage folder, e.g. `hls/master.m3u8`. The server prefixes it with the
@@ -40,161 +44,155 @@ export const MediaAssetPathSchema = z
     /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/,
     'a relative path of [A-Za-z0-9._-] segments, no leading dot',
   )
-  .openapi({ example: 'hls/master.m3u8', description: "Relative to the media's own storage folder" });
+  .meta({ example: 'hls/master.m3u8', description: "Relative to the media's own storage folder" });
 
-export const CreateMediaSchema = z
-  .object({
+const fileSizeBytes = z
+  .number()
+  .int()
+  .min(1)
+  .max(MEDIA_MAX_BYTES)
+  .meta({
+    example: 10485760,
+    description: `Exact size of the file that will be uploaded, at most ${MEDIA_MAX_BYTES} bytes (5 GiB)`,
+  });
+
+const mediaOrganizationId = uuid()
+  .optional()
+  .meta({ description: 'Upload on behalf of an organization (needs the owner or admin role there)' });
+
+function createMediaVariant<T extends MediaTypeName>(mediaType: T) {
+  return z.strictObject({
     title,
     description: description.optional(),
-    mediaType: z.enum(MEDIA_TYPES),
+    mediaType: z.literal(mediaType),
     mimeType: z
-      .enum(ALLOWED_MIME_TYPES)
-      .openapi({ description: 'Must belong to mediaType (video/* for video, audio/* for audio)' }),
-    fileSizeBytes: z
-      .number()
-      .int()
-      .min(1)
-      .max(MEDIA_MAX_BYTES)
-      .openapi({
-        example: 10485760,
-        description: `Exact size of the file that will be uploaded, at most ${MEDIA_MAX_BYTES} bytes (5 GiB)`,
-      }),
-    organizationId: z
-      .string()
-      .uuid()
-      .optional()
-      .openapi({ description: 'Upload on behalf of an organization (needs the owner or admin role there)' }),
-  })
-  .strict()
-  .superRefine((v, ctx) => {
-    if (!(MEDIA_MIME_TYPES[v.mediaType] as readonly string[]).includes(v.mimeType)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['mimeType'],
-        message: `not a ${v.mediaType} type: use one of ${MEDIA_MIME_TYPES[v.mediaType].join(', ')}`,
-      });
-    }
-  })
-  .openapi('CreateMediaRequest');
+      .enum(MEDIA_MIME_TYPES[mediaType] as unknown as [string, ...string[]])
+      .meta({ description: `A ${mediaType} container format` }),
+    fileSizeBytes,
+    organizationId: mediaOrganizationId,
+  });
+}
+
+/** The mimeType must belong to the mediaType: one variant per media type. */
+export const CreateMediaSchema = z
+  .discriminatedUnion('mediaType', [createMediaVariant('video'), createMediaVariant('audio')])
+  .meta({
+    id: 'CreateMediaRequest',
+    example: { title: 'Episode 1 (master)', mediaType: 'video', mimeType: 'video/mp4', fileSizeBytes: 10485760 },
+  });
 export type CreateMediaInput = z.infer<typeof CreateMediaSchema>;
 
-const RESULT_FIELDS = ['durationSeconds', 'width', 'height', 'hlsMasterKey', 'thumbnailKey'] as const;
+const dimension = z.number().int().min(1).max(16384);
 
+/**
+ * Three kinds of PATCH, one schema each: change the title/description; report status ready with the transcoding
+ * results; report status failed. Status moves other than transcoding → ready | failed are 422 INVALID_TRANSITION.
+ */
 export const UpdateMediaSchema = z
-  .object({
-    title: title.optional(),
-    description: description.optional(),
-    status: z.enum(MEDIA_STATUSES).optional().openapi({
-      description:
-        'Only transcoding → ready or transcoding → failed may be reported here (uploading → transcoding happens when the upload completes); anything else is 422 INVALID_TRANSITION',
+  .union([
+    patchBody({ title: title.optional(), description: description.optional() }).meta({
+      title: 'Metadata',
+      description: 'Change the title and/or the description (at any time)',
     }),
-    durationSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(MAX_DURATION_SECONDS)
-      .optional()
-      .openapi({ description: 'With status ready (required then)' }),
-    width: z
-      .number()
-      .int()
-      .min(1)
-      .max(16384)
-      .optional()
-      .openapi({ description: 'With status ready; required for video, refused for audio' }),
-    height: z
-      .number()
-      .int()
-      .min(1)
-      .max(16384)
-      .optional()
-      .openapi({ description: 'With status ready; required for video, refused for audio' }),
-    hlsMasterKey: MediaAssetPathSchema.optional().openapi({
-      description: 'With status ready: the HLS master playlist, relative to the media folder',
-    }),
-    thumbnailKey: MediaAssetPathSchema.optional().openapi({
-      description: 'With status ready: the thumbnail, relative to the media folder',
-    }),
-    failureReason: z.string().trim().min(1).max(1000).optional().openapi({ description: 'With status failed' }),
-  })
-  .strict()
-  .superRefine((v, ctx) => {
-    if (Object.keys(v).length === 0)
-      ctx.addIssue({ code: 'custom', path: [], message: 'send at least one field to change' });
-    for (const f of RESULT_FIELDS) {
-      if (v[f] !== undefined && v.status !== 'ready')
-        ctx.addIssue({ code: 'custom', path: [f], message: 'only with status ready' });
-    }
-    if (v.failureReason !== undefined && v.status !== 'failed') {
-      ctx.addIssue({ code: 'custom', path: ['failureReason'], message: 'only with status failed' });
-    }
-  })
-  .openapi('UpdateMediaRequest');
+    z
+      .strictObject({
+        status: z.literal('ready'),
+        durationSeconds: z.number().int().min(0).max(MAX_DURATION_SECONDS).meta({ example: 1800 }),
+        width: dimension.optional().meta({ description: 'Required for video, refused for audio', example: 1920 }),
+        height: dimension.optional().meta({ description: 'Required for video, refused for audio', example: 1080 }),
+        hlsMasterKey: MediaAssetPathSchema.optional().meta({
+          description: 'The HLS master playlist, relative to the media folder',
+        }),
+        thumbnailKey: MediaAssetPathSchema.optional().meta({
+          description: 'The thumbnail, relative to the media folder',
+          example: 'thumbnail.jpg',
+        }),
+        title: title.optional(),
+        description: description.optional(),
+      })
+      .meta({ title: 'Ready', description: 'Transcoding finished: report the results' }),
+    z
+      .strictObject({
+        status: z.literal('failed'),
+        failureReason: text(1000).optional().meta({ example: 'unsupported codec' }),
+        title: title.optional(),
+        description: description.optional(),
+      })
+      .meta({ title: 'Failed', description: 'Transcoding failed' }),
+  ])
+  .meta({
+    id: 'UpdateMediaRequest',
+    example: { status: 'ready', durationSeconds: 1800, width: 1920, height: 1080 },
+  });
 export type UpdateMediaInput = z.infer<typeof UpdateMediaSchema>;
 
-/** A media item as its owner sees it. Storage keys are never returned. */
+/** A media item as its managers see it. Storage keys are never returned. */
 export const MediaSchema = z
   .object({
-    id: z.string().uuid(),
-    creatorId: z.string().uuid(),
-    organizationId: z.string().uuid().nullable(),
+    id: IdSchema,
+    creatorId: IdSchema,
+    organizationId: IdSchema.nullable(),
     title: z.string(),
     description: z.string().nullable(),
     mediaType: z.enum(MEDIA_TYPES),
-    mimeType: z.string(),
+    mimeType: z.string().meta({ example: 'video/mp4' }),
     fileSizeBytes: z.number().int(),
     status: z.enum(MEDIA_STATUSES),
     durationSeconds: z.number().int().nullable(),
     width: z.number().int().nullable(),
     height: z.number().int().nullable(),
-    hasHls: z.boolean().openapi({ description: 'An HLS rendition was reported' }),
+    hasHls: z.boolean().meta({ description: 'An HLS rendition was reported' }),
     hasThumbnail: z.boolean(),
     failureReason: z.string().nullable(),
-    uploadedAt: z.string().datetime().nullable(),
-    createdAt: z.string().datetime(),
-    updatedAt: z.string().datetime(),
+    uploadedAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
   })
-  .openapi('MediaItem');
+  .meta({ id: 'MediaItem' });
 export type MediaView = z.infer<typeof MediaSchema>;
 
 export const UploadInstructionsSchema = z
   .object({
-    url: z.string().url().openapi({ description: 'Signed, single-purpose URL of PUT /api/media/{id}/upload' }),
+    url: z.url().meta({
+      description: 'Signed, single-purpose URL of PUT /api/media/{id}/upload: send the file to it exactly as given',
+      example:
+        'https://content-api.revelations.studio/api/media/3f1f8a0e-1d5b-4c59-9f1e-0b8e6f1c2d3a/upload?expires=1767226500&signature=q2VbJ3xJ0mW1sQn8f4pZ7yT5uR6oE9aD2cB1vN0mK3l',
+    }),
     method: z.literal('PUT'),
-    expiresAt: z.string().datetime(),
-    headers: z.record(z.string(), z.string()).openapi({
+    expiresAt: z.iso.datetime(),
+    headers: z.record(z.string(), z.string()).meta({
       description: 'Headers the upload must carry',
       example: { 'Content-Type': 'video/mp4', 'Content-Length': '10485760' },
     }),
   })
-  .openapi('MediaUploadInstructions');
+  .meta({ id: 'MediaUploadInstructions' });
 
 export const CreateMediaResponseSchema = z
   .object({ media: MediaSchema, upload: UploadInstructionsSchema })
-  .openapi('CreateMediaResponse');
+  .meta({ id: 'CreateMediaResponse' });
 
-export const SignedUrlQuerySchema = z
-  .object({
-    expires: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(1e11)
-      .openapi({ param: { name: 'expires', in: 'query' }, description: 'Expiry, Unix seconds (signed)' }),
-    signature: z
-      .string()
-      .min(1)
-      .max(128)
-      .openapi({ param: { name: 'signature', in: 'query' }, description: 'HMAC-SHA256, base64url' }),
-  })
-  .strict();
+/** The query of a signed URL (upload or stream): both parameters come from the URL the API returned. */
+export const SignedUrlQuerySchema = z.object({
+  expires: queryInt('expires', {
+    min: 0,
+    max: 99_999_999_999,
+    description: 'Expiry of the signed URL, Unix seconds (part of the URL the API returned)',
+  }),
+  signature: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'base64url')
+    .meta({
+      param: { name: 'signature', in: 'query' },
+      description: 'HMAC-SHA256, base64url (part of the URL the API returned)',
+    }),
+});
 
 export const StreamQuerySchema = SignedUrlQuerySchema.extend({
-  uid: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: 'uid', in: 'query' }, description: 'The user the URL was issued to (signed)' }),
-}).strict();
+  uid: uuid().meta({
+    param: { name: 'uid', in: 'query' },
+    description: 'The user the URL was issued to (part of the URL the API returned)',
+  }),
+});
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Content
@@ -204,13 +202,14 @@ export const CONTENT_VISIBILITIES = ['public', 'purchased_only', 'members_only']
 export const CONTENT_STATUSES = ['draft', 'published', 'archived'] as const;
 /** $10,000.00: an upper bound that keeps prices in a 32-bit column and catches unit mistakes. */
 export const PRICE_CENTS_MAX = 1_000_000;
+export const CONTENT_SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 export const ContentSlugSchema = z
   .string()
   .min(1)
   .max(255)
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lowercase letters, digits and single hyphens, no leading or trailing hyphen')
-  .openapi({
+  .regex(CONTENT_SLUG_PATTERN, 'lowercase letters, digits and single hyphens, no leading or trailing hyphen')
+  .meta({
     example: 'the-pilot',
     description: 'Unique per creator (personal content) or per organization, among live content',
   });
@@ -220,11 +219,11 @@ const contentFields = {
   slug: ContentSlugSchema,
   description,
   contentType: z.enum(MEDIA_TYPES),
-  mediaItemId: z.string().uuid().nullable().openapi({
+  mediaItemId: uuid().nullable().meta({
     description:
-      "Your own media, or the organization's media when the content belongs to an organization where you are owner or admin",
+      "Media you manage: your own, or the organization's media when the content belongs to an organization where you are owner or admin",
   }),
-  visibility: z.enum(CONTENT_VISIBILITIES).openapi({
+  visibility: z.enum(CONTENT_VISIBILITIES).meta({
     description:
       'public: any signed-in user may stream; purchased_only: needs a purchase (priceCents required); members_only: organization members (organizationId required)',
   }),
@@ -234,11 +233,11 @@ const contentFields = {
     .min(1)
     .max(PRICE_CENTS_MAX)
     .nullable()
-    .openapi({ example: 499, description: 'Price in cents (USD); required for purchased_only' }),
+    .meta({ example: 499, description: 'Price in cents (USD); required for purchased_only' }),
 };
 
 export const CreateContentSchema = z
-  .object({
+  .strictObject({
     title: contentFields.title,
     slug: contentFields.slug,
     description: contentFields.description.optional(),
@@ -246,95 +245,63 @@ export const CreateContentSchema = z
     mediaItemId: contentFields.mediaItemId.optional(),
     visibility: contentFields.visibility.default('public'),
     priceCents: contentFields.priceCents.optional(),
-    organizationId: z
-      .string()
-      .uuid()
+    organizationId: uuid()
       .optional()
-      .openapi({ description: 'Publish under an organization (owner or admin role); required for members_only' }),
+      .meta({ description: 'Publish under an organization (owner or admin role); required for members_only' }),
   })
-  .strict()
-  .openapi('CreateContentRequest');
+  .meta({
+    id: 'CreateContentRequest',
+    example: { title: 'Episode 1: The Pilot', slug: 'the-pilot', contentType: 'video', visibility: 'public' },
+  });
 export type CreateContentInput = z.infer<typeof CreateContentSchema>;
 
-export const UpdateContentSchema = z
-  .object({
-    title: contentFields.title.optional(),
-    slug: contentFields.slug.optional(),
-    description: contentFields.description.optional(),
-    contentType: contentFields.contentType.optional(),
-    mediaItemId: contentFields.mediaItemId.optional(),
-    visibility: contentFields.visibility.optional(),
-    priceCents: contentFields.priceCents.optional(),
-  })
-  .strict()
-  .refine(...atLeastOneField)
-  .openapi('UpdateContentRequest');
+export const UpdateContentSchema = patchBody({
+  title: contentFields.title.optional(),
+  slug: contentFields.slug.optional(),
+  description: contentFields.description.optional(),
+  contentType: contentFields.contentType.optional(),
+  mediaItemId: contentFields.mediaItemId.optional(),
+  visibility: contentFields.visibility.optional(),
+  priceCents: contentFields.priceCents.optional(),
+}).meta({ id: 'UpdateContentRequest', example: { title: 'Episode 1: The Pilot (remastered)' } });
 export type UpdateContentInput = z.infer<typeof UpdateContentSchema>;
 
 export const ContentSchema = z
   .object({
-    id: z.string().uuid(),
-    creatorId: z.string().uuid(),
-    organizationId: z.string().uuid().nullable(),
-    mediaItemId: z
-      .string()
-      .uuid()
-      .nullable()
-      .openapi({ description: 'Shown to the owner only; null for everyone else' }),
-    title: z.string(),
-    slug: z.string(),
+    id: IdSchema,
+    creatorId: IdSchema,
+    organizationId: IdSchema.nullable(),
+    mediaItemId: IdSchema.nullable().meta({ description: 'Shown to its managers only; null for everyone else' }),
+    title: z.string().meta({ example: 'Episode 1: The Pilot' }),
+    slug: z.string().meta({ example: 'the-pilot' }),
     description: z.string().nullable(),
     contentType: z.enum(MEDIA_TYPES),
     visibility: z.enum(CONTENT_VISIBILITIES),
     priceCents: z.number().int().nullable(),
-    currency: z.string().openapi({ example: 'usd' }),
+    currency: z.string().meta({ example: 'usd' }),
     status: z.enum(CONTENT_STATUSES),
-    publishedAt: z.string().datetime().nullable(),
-    createdAt: z.string().datetime(),
-    updatedAt: z.string().datetime(),
+    publishedAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
   })
-  .openapi('Content');
+  .meta({ id: 'Content' });
 export type ContentView = z.infer<typeof ContentSchema>;
 
 export const ContentListSchema = paginated(ContentSchema, 'ContentList');
 
 export const ListContentQuerySchema = PaginationQuerySchema.extend({
-  status: z
-    .enum(CONTENT_STATUSES)
-    .optional()
-    .openapi({ param: { name: 'status', in: 'query' }, description: 'Other callers only ever see published content' }),
-  contentType: z
-    .enum(MEDIA_TYPES)
-    .optional()
-    .openapi({ param: { name: 'contentType', in: 'query' } }),
-  visibility: z
-    .enum(CONTENT_VISIBILITIES)
-    .optional()
-    .openapi({ param: { name: 'visibility', in: 'query' } }),
-  sort: z
-    .enum(['createdAt', 'updatedAt', 'publishedAt', 'title'])
-    .default('createdAt')
-    .openapi({ param: { name: 'sort', in: 'query' } }),
-  order: z
-    .enum(['asc', 'desc'])
-    .default('desc')
-    .openapi({ param: { name: 'order', in: 'query' } }),
-}).strict();
+  status: queryEnum('status', CONTENT_STATUSES, {
+    description: 'Drafts are listed only to those who manage them; everyone else only ever sees published content',
+  }).optional(),
+  contentType: queryEnum('contentType', MEDIA_TYPES).optional(),
+  visibility: queryEnum('visibility', CONTENT_VISIBILITIES).optional(),
+  sort: queryEnum('sort', ['createdAt', 'updatedAt', 'publishedAt', 'title']).default('createdAt'),
+  order: queryEnum('order', ['asc', 'desc']).default('desc'),
+});
 export type ListContentQuery = z.infer<typeof ListContentQuerySchema>;
 
-export const CreatorIdParamSchema = z.object({
-  creatorId: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: 'creatorId', in: 'path' }, example: '3f1f8a0e-1d5b-4c59-9f1e-0b8e6f1c2d3a' }),
-});
-
-export const ContentIdParamSchema = z.object({
-  contentId: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: 'contentId', in: 'path' }, example: '3f1f8a0e-1d5b-4c59-9f1e-0b8e6f1c2d3a' }),
-});
+export const CreatorIdParamSchema = z.object({ creatorId: uuidParam('creatorId') });
+export const ContentIdParamSchema = z.object({ contentId: uuidParam('contentId') });
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Access: streaming URLs and playback progress
@@ -343,60 +310,51 @@ export const ContentIdParamSchema = z.object({
 export const STREAM_TTL_MIN_SECONDS = 60;
 export const STREAM_TTL_MAX_SECONDS = 3600;
 
-export const StreamingUrlQuerySchema = z
-  .object({
-    ttlSeconds: z.coerce
-      .number()
-      .int()
-      .min(STREAM_TTL_MIN_SECONDS)
-      .max(STREAM_TTL_MAX_SECONDS)
-      .default(STREAM_TTL_MAX_SECONDS)
-      .openapi({
-        param: { name: 'ttlSeconds', in: 'query' },
-        description: 'Lifetime of the URL, 60–3600 s (default 3600)',
-      }),
-  })
-  .strict();
+export const StreamingUrlQuerySchema = z.object({
+  ttlSeconds: queryInt('ttlSeconds', {
+    min: STREAM_TTL_MIN_SECONDS,
+    max: STREAM_TTL_MAX_SECONDS,
+    default: STREAM_TTL_MAX_SECONDS,
+    description: 'Lifetime of the URL, 60–3600 s (default 3600)',
+  }),
+});
 
 export const StreamingUrlSchema = z
   .object({
-    streamingUrl: z
-      .string()
-      .url()
-      .openapi({ description: 'Signed URL of GET /api/access/stream/{contentId}; supports Range requests' }),
-    expiresAt: z.string().datetime(),
+    streamingUrl: z.url().meta({
+      description:
+        'Signed URL of GET /api/access/stream/{contentId} (supports Range requests): use it exactly as given',
+      example:
+        'https://content-api.revelations.studio/api/access/stream/3f1f8a0e-1d5b-4c59-9f1e-0b8e6f1c2d3a?uid=9b2c4e1a-5d7f-4e3b-8a6c-1f0e2d3c4b5a&expires=1767229200&signature=Xb1qW2eR3tY4uI5oP6aS7dF8gH9jK0lZ1xC2vB3nM4q',
+    }),
+    expiresAt: z.iso.datetime(),
   })
-  .openapi('StreamingUrl');
+  .meta({ id: 'StreamingUrl' });
 
 export const PlaybackProgressInputSchema = z
-  .object({
+  .strictObject({
     positionSeconds: z
       .number()
       .min(0)
       .max(MAX_DURATION_SECONDS)
-      .openapi({ example: 73.4, description: 'Rounded down to whole seconds' }),
+      .meta({ example: 73.4, description: 'Rounded down to whole seconds; at most durationSeconds (else 422)' }),
     durationSeconds: z
       .number()
       .gt(0)
       .max(MAX_DURATION_SECONDS)
-      .openapi({ example: 1800, description: 'Rounded up to whole seconds' }),
+      .meta({ example: 1800, description: 'Rounded up to whole seconds' }),
     completed: z.boolean(),
   })
-  .strict()
-  .refine((v) => v.positionSeconds <= v.durationSeconds, {
-    path: ['positionSeconds'],
-    message: 'must not exceed durationSeconds',
-  })
-  .openapi('PlaybackProgressRequest');
+  .meta({ id: 'PlaybackProgressRequest', example: { positionSeconds: 73.4, durationSeconds: 1800, completed: false } });
 export type PlaybackProgressInput = z.infer<typeof PlaybackProgressInputSchema>;
 
 export const PlaybackProgressSchema = z
   .object({
-    contentId: z.string().uuid(),
+    contentId: IdSchema,
     positionSeconds: z.number().int(),
     durationSeconds: z.number().int(),
     completed: z.boolean(),
-    updatedAt: z.string().datetime(),
+    updatedAt: z.iso.datetime(),
   })
-  .openapi('PlaybackProgress');
+  .meta({ id: 'PlaybackProgress' });
 export type PlaybackProgressView = z.infer<typeof PlaybackProgressSchema>;

@@ -1,4 +1,5 @@
-import { z } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { httpUrl, uuid } from './primitives';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Checkout
@@ -7,49 +8,41 @@ import { z } from '@hono/zod-openapi';
 export const REDIRECT_URL_MAX_LENGTH = 2048;
 
 /**
- * A redirect target for Stripe Checkout. The schema only checks that it is an absolute http(s) URL without
- * credentials; whether its origin is allowed is configuration (CHECKOUT_REDIRECT_ORIGINS), checked by the service.
- * Stripe's `{CHECKOUT_SESSION_ID}` placeholder may appear in the query.
+ * A redirect target for Stripe Checkout: an absolute http(s) URL (no credentials). Whether its origin is allowed is
+ * configuration (CHECKOUT_REDIRECT_ORIGINS), checked by the service (422 REDIRECT_URL_NOT_ALLOWED). Not `format: uri`:
+ * Stripe's `{CHECKOUT_SESSION_ID}` placeholder may appear in it, and braces are not URI characters.
  */
-const RedirectUrlSchema = z
-  .string()
-  .max(REDIRECT_URL_MAX_LENGTH)
-  .url()
-  .refine(
-    (u) => {
-      try {
-        const url = new URL(u);
-        return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'must be an http(s) URL without credentials' },
-  );
+const RedirectUrlSchema = httpUrl(REDIRECT_URL_MAX_LENGTH, { template: true });
 
 export const CreateCheckoutSessionSchema = z
-  .object({
-    contentId: z.string().uuid().openapi({ example: '3f1f8a0e-1d5b-4c59-9f1e-0b8e6f1c2d3a' }),
-    successUrl: RedirectUrlSchema.openapi({
-      example: 'http://localhost:5173/purchase/success',
+  .strictObject({
+    contentId: uuid(),
+    successUrl: RedirectUrlSchema.meta({
+      example: 'http://localhost:5173/purchase/success?session_id={CHECKOUT_SESSION_ID}',
       description:
-        "Where Stripe sends the buyer after paying. Its origin must be in the configured allow-list. Stripe's `{CHECKOUT_SESSION_ID}` placeholder may be used in the query.",
+        "Where Stripe sends the buyer after paying. Its origin must be in the configured allow-list. Stripe's `{CHECKOUT_SESSION_ID}` placeholder may be used.",
     }),
-    cancelUrl: RedirectUrlSchema.openapi({
-      example: 'http://localhost:5173/content/3f1f8a0e-1d5b-4c59-9f1e-0b8e6f1c2d3a',
+    cancelUrl: RedirectUrlSchema.meta({
+      example: 'http://localhost:5173/content/the-pilot',
       description: 'Where Stripe sends the buyer on cancel. Its origin must be in the configured allow-list.',
     }),
   })
-  .strict()
-  .openapi('CreateCheckoutSessionRequest');
+  .meta({
+    id: 'CreateCheckoutSessionRequest',
+    example: {
+      contentId: '5eed0000-0000-4000-8000-000000000003',
+      successUrl: 'http://localhost:5173/purchase/success?session_id={CHECKOUT_SESSION_ID}',
+      cancelUrl: 'http://localhost:5173/content/the-pilot',
+    },
+  });
 export type CreateCheckoutSessionInput = z.infer<typeof CreateCheckoutSessionSchema>;
 
 export const CheckoutSessionSchema = z
   .object({
-    sessionId: z.string().openapi({ example: 'cs_test_a1b2c3' }),
-    checkoutUrl: z.string().url().openapi({ example: 'https://checkout.stripe.com/c/pay/cs_test_a1b2c3' }),
+    sessionId: z.string().meta({ example: 'cs_test_a1b2c3' }),
+    checkoutUrl: z.url().meta({ example: 'https://checkout.stripe.com/c/pay/cs_test_a1b2c3' }),
   })
-  .openapi('CheckoutSession');
+  .meta({ id: 'CheckoutSession' });
 export type CheckoutSessionView = z.infer<typeof CheckoutSessionSchema>;
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -70,78 +63,83 @@ export const WEBHOOK_SECRET_VARS = {
   dispute: 'STRIPE_WEBHOOK_SECRET_DISPUTE',
 } as const satisfies Record<WebhookEndpoint, `STRIPE_WEBHOOK_SECRET_${string}`>;
 
-const StripeMetadataSchema = z.record(z.string(), z.string()).openapi({
+const StripeMetadataSchema = z.record(z.string(), z.string()).meta({
   description: 'Set by our checkout: userId, contentId (and amountCents/currency of the attempt)',
-  example: { userId: '9b2c…', contentId: '3f1f…' },
+  example: { userId: '9b2c4e1a-5d7f-4e3b-8a6c-1f0e2d3c4b5a', contentId: '5eed0000-0000-4000-8000-000000000003' },
 });
 
 /** The `data.object` of checkout.session.* events: the fields the booking endpoint reads. */
 export const StripeCheckoutSessionObjectSchema = z
   .object({
-    id: z.string().openapi({ example: 'cs_test_a1b2c3' }),
+    id: z.string().meta({ example: 'cs_test_a1b2c3' }),
     object: z.literal('checkout.session'),
-    mode: z.string().openapi({ example: 'payment' }),
-    payment_status: z.string().openapi({ example: 'paid', description: 'paid | unpaid | no_payment_required' }),
-    amount_total: z.number().int().nullable().openapi({ example: 1999 }),
-    currency: z.string().nullable().openapi({ example: 'usd' }),
+    mode: z.string().meta({ example: 'payment' }),
+    payment_status: z.string().meta({ example: 'paid', description: 'paid | unpaid | no_payment_required' }),
+    amount_total: z.number().int().nullable().meta({ example: 1999 }),
+    currency: z.string().nullable().meta({ example: 'usd' }),
     client_reference_id: z.string().nullable().optional(),
-    payment_intent: z.string().nullable().optional().openapi({ example: 'pi_3N…' }),
+    payment_intent: z.string().nullable().optional().meta({ example: 'pi_3N0a1b2c3d4e5f' }),
     metadata: StripeMetadataSchema.nullable().optional(),
   })
   .passthrough()
-  .openapi('StripeCheckoutSessionObject');
+  .meta({ id: 'StripeCheckoutSessionObject' });
 
 /** The `data.object` of charge.* events: the fields the payment endpoint reads. */
 export const StripeChargeObjectSchema = z
   .object({
-    id: z.string().openapi({ example: 'ch_3N…' }),
+    id: z.string().meta({ example: 'ch_3N0a1b2c3d4e5f' }),
     object: z.literal('charge'),
-    payment_intent: z.string().nullable().optional().openapi({ example: 'pi_3N…' }),
-    amount: z.number().int().openapi({ example: 1999 }),
-    amount_refunded: z.number().int().openapi({ example: 1999 }),
-    refunded: z.boolean().openapi({ description: 'true once fully refunded' }),
-    currency: z.string().openapi({ example: 'usd' }),
+    payment_intent: z.string().nullable().optional().meta({ example: 'pi_3N0a1b2c3d4e5f' }),
+    amount: z.number().int().meta({ example: 1999 }),
+    amount_refunded: z.number().int().meta({ example: 1999 }),
+    refunded: z.boolean().meta({ description: 'true once fully refunded' }),
+    currency: z.string().meta({ example: 'usd' }),
   })
   .passthrough()
-  .openapi('StripeChargeObject');
+  .meta({ id: 'StripeChargeObject' });
 
-/** Any other object: loosely typed, only `object` (and usually `id`) is read for the log. */
+const READ_OBJECTS = ['checkout.session', 'charge'];
+
+/** Any other object (it usually has an `id` too): loosely typed, only `object` is read for the log. */
 export const StripeObjectSchema = z
-  .object({ id: z.string().optional(), object: z.string().openapi({ example: 'payment_intent' }) })
+  .object({
+    object: z
+      .string()
+      .refine((o) => !READ_OBJECTS.includes(o), { message: 'checkout sessions and charges have their own schema' })
+      .meta({ example: 'payment_intent', not: { enum: READ_OBJECTS } }),
+  })
   .passthrough()
-  .openapi('StripeObject');
+  .meta({ id: 'StripeObject' });
 
 /** The Stripe event envelope every endpoint receives. */
 export const StripeEventSchema = z
   .object({
-    id: z.string().min(1).max(255).openapi({ example: 'evt_1NG8Du2eZvKYlo2CUI79vXWy' }),
+    id: z.string().min(1).max(255).meta({ example: 'evt_1NG8Du2eZvKYlo2CUI79vXWy' }),
     object: z.literal('event'),
-    type: z.string().min(1).max(255).openapi({ example: 'checkout.session.completed' }),
-    api_version: z.string().nullable().optional().openapi({ example: '2026-04-22.dahlia' }),
-    created: z.number().int().openapi({ example: 1767225600, description: 'Unix seconds' }),
+    type: z.string().min(1).max(255).meta({ example: 'checkout.session.completed' }),
+    api_version: z.string().nullable().optional().meta({ example: '2026-04-22.dahlia' }),
+    created: z.number().int().meta({ example: 1767225600, description: 'Unix seconds' }),
     livemode: z.boolean(),
     data: z
       .object({
         object: z
           .union([StripeCheckoutSessionObjectSchema, StripeChargeObjectSchema, StripeObjectSchema])
-          .openapi({ description: 'The object the event is about' }),
+          .meta({ description: 'The object the event is about' }),
       })
       .passthrough(),
   })
   .passthrough()
-  .openapi('StripeEvent');
+  .meta({ id: 'StripeEvent' });
 export type StripeEventEnvelope = z.infer<typeof StripeEventSchema>;
 
 export const WebhookReceivedSchema = z
   .object({
     received: z.literal(true),
-    duplicate: z
-      .boolean()
-      .openapi({ description: 'true when this event id was already handled: nothing was repeated' }),
-    status: z.enum(['processed', 'ignored', 'failed']).openapi({
+    duplicate: z.boolean().meta({ description: 'true when this event id was already handled: nothing was repeated' }),
+    status: z.enum(['processed', 'ignored', 'failed']).meta({
       description:
         'processed: its effect was applied; ignored: nothing to do for this event type; failed: a permanent problem (logged, will not be retried). For a duplicate: the status of the first delivery.',
     }),
   })
-  .openapi('WebhookReceived');
+  .meta({ id: 'WebhookReceived' });
 export type WebhookReceived = z.infer<typeof WebhookReceivedSchema>;

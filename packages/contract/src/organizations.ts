@@ -1,5 +1,7 @@
-import { z } from '@hono/zod-openapi';
-import { atLeastOneField, PaginationQuerySchema, paginated } from './common';
+import { z } from 'zod';
+import { IdSchema, PaginationQuerySchema, paginated, patchBody, uuidParam } from './common';
+import { email, httpUrl, text, uuid } from './primitives';
+import { queryEnum } from './query';
 
 export const ORGANIZATION_ROLES = ['owner', 'admin', 'member'] as const;
 export type OrganizationRole = (typeof ORGANIZATION_ROLES)[number];
@@ -66,105 +68,79 @@ export const SlugSchema = z
   .max(SLUG_MAX)
   .regex(SLUG_PATTERN, 'lowercase letters, digits and single hyphens, no leading or trailing hyphen')
   .refine((s) => !RESERVED_SLUGS.has(s), { message: 'this slug is reserved' })
-  .openapi({
+  .meta({
     example: 'acme-studio',
     description: `${SLUG_MIN}–${SLUG_MAX} characters: a-z, 0-9 and single hyphens; reserved words refused`,
+    not: { enum: [...RESERVED_SLUGS].sort() },
   });
 
-const httpUrl = z
-  .string()
-  .max(2048)
-  .url()
-  .refine((u) => /^https?:\/\//i.test(u), { message: 'must be an http(s) URL' })
-  .openapi({ example: 'https://example.com/logo.png' });
-
 const fields = {
-  name: z.string().trim().min(1).max(255).openapi({ example: 'Acme Studio' }),
+  name: text(255).meta({ example: 'Acme Studio' }),
   slug: SlugSchema,
-  description: z.string().max(5000).nullable().openapi({ example: 'Films about making films.' }),
-  logoUrl: httpUrl.nullable(),
-  websiteUrl: httpUrl.nullable(),
+  description: text(5000, { min: 0 }).nullable().meta({ example: 'Films about making films.' }),
+  logoUrl: httpUrl().nullable().meta({ example: 'https://example.com/logo.png' }),
+  websiteUrl: httpUrl().nullable().meta({ example: 'https://example.com' }),
 };
 
 export const CreateOrganizationSchema = z
-  .object({
+  .strictObject({
     name: fields.name,
     slug: fields.slug,
     description: fields.description.optional(),
     logoUrl: fields.logoUrl.optional(),
     websiteUrl: fields.websiteUrl.optional(),
   })
-  .strict()
-  .openapi('CreateOrganizationRequest');
+  .meta({
+    id: 'CreateOrganizationRequest',
+    example: { name: 'Acme Studio', slug: 'acme-studio', description: 'Films about making films.' },
+  });
 
-export const UpdateOrganizationSchema = z
-  .object({
-    name: fields.name.optional(),
-    slug: fields.slug.optional(),
-    description: fields.description.optional(),
-    logoUrl: fields.logoUrl.optional(),
-    websiteUrl: fields.websiteUrl.optional(),
-  })
-  .strict()
-  .refine(...atLeastOneField)
-  .openapi('UpdateOrganizationRequest');
+export const UpdateOrganizationSchema = patchBody({
+  name: fields.name.optional(),
+  slug: fields.slug.optional(),
+  description: fields.description.optional(),
+  logoUrl: fields.logoUrl.optional(),
+  websiteUrl: fields.websiteUrl.optional(),
+}).meta({ id: 'UpdateOrganizationRequest', example: { description: 'Films about making films, since 2026.' } });
 
 export type CreateOrganizationInput = z.infer<typeof CreateOrganizationSchema>;
 export type UpdateOrganizationInput = z.infer<typeof UpdateOrganizationSchema>;
 
-export const OrganizationRoleSchema = z.enum(ORGANIZATION_ROLES).openapi('OrganizationRole');
+export const OrganizationRoleSchema = z.enum(ORGANIZATION_ROLES).meta({ id: 'OrganizationRole' });
 
 /** What anyone may read about an organization: its public profile. No member data. */
 export const OrganizationSchema = z
   .object({
-    id: z.string().uuid(),
-    name: z.string(),
-    slug: z.string(),
+    id: IdSchema,
+    name: z.string().meta({ example: 'Acme Studio' }),
+    slug: z.string().meta({ example: 'acme-studio' }),
     description: z.string().nullable(),
     logoUrl: z.string().nullable(),
     websiteUrl: z.string().nullable(),
-    createdAt: z.string().datetime(),
-    updatedAt: z.string().datetime(),
-    myRole: OrganizationRoleSchema.nullable().openapi({
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+    myRole: OrganizationRoleSchema.nullable().meta({
       description: "The caller's role in the organization; null when anonymous or not a member",
     }),
   })
-  .openapi('Organization');
+  .meta({ id: 'Organization' });
 
 export const OrganizationListSchema = paginated(OrganizationSchema, 'OrganizationList');
 
 export const ListOrganizationsQuerySchema = PaginationQuerySchema.extend({
-  search: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
+  search: text(100)
     .optional()
-    .openapi({ param: { name: 'search', in: 'query' }, description: 'Case-insensitive match on name or slug' }),
-  scope: z
-    .enum(['all', 'member', 'owned'])
-    .default('all')
-    .openapi({
-      param: { name: 'scope', in: 'query' },
-      description:
-        'all: every organization; member: where I am a member (any role); owned: where I am an owner. member and owned need a session.',
-    }),
-  sort: z
-    .enum(['createdAt', 'name', 'slug'])
-    .default('createdAt')
-    .openapi({ param: { name: 'sort', in: 'query' } }),
-  order: z
-    .enum(['asc', 'desc'])
-    .default('desc')
-    .openapi({ param: { name: 'order', in: 'query' } }),
-}).strict();
+    .meta({ param: { name: 'search', in: 'query' }, description: 'Case-insensitive match on name or slug' }),
+  scope: queryEnum('scope', ['all', 'member', 'owned'], {
+    description:
+      'all: every organization; member: where I am a member (any role); owned: where I am an owner. member and owned need a session (else 401).',
+  }).default('all'),
+  sort: queryEnum('sort', ['createdAt', 'name', 'slug']).default('createdAt'),
+  order: queryEnum('order', ['asc', 'desc']).default('desc'),
+});
 
 export const SlugParamSchema = z.object({
-  slug: z
-    .string()
-    .min(1)
-    .max(200)
-    .openapi({ param: { name: 'slug', in: 'path' }, example: 'acme-studio' }),
+  slug: text(200, { keepWhitespace: true }).meta({ param: { name: 'slug', in: 'path' }, example: 'acme-studio' }),
 });
 
 export const SlugAvailabilitySchema = z
@@ -174,50 +150,40 @@ export const SlugAvailabilitySchema = z
     reason: z
       .enum(['invalid', 'reserved', 'taken'])
       .nullable()
-      .openapi({ description: 'Why it is not available; null when it is' }),
+      .meta({ description: 'Why it is not available; null when it is' }),
   })
-  .openapi('SlugAvailability');
+  .meta({ id: 'SlugAvailability' });
 
 export const MemberSchema = z
   .object({
-    userId: z.string().uuid(),
-    name: z.string(),
+    userId: IdSchema,
+    name: z.string().meta({ example: 'Ada Lovelace' }),
     email: z
       .string()
-      .email()
       .nullable()
-      .openapi({ description: 'Visible to owners and admins only; null for other members' }),
+      .meta({ description: 'Visible to owners and admins only; null for other members', example: 'ada@example.com' }),
     role: OrganizationRoleSchema,
-    joinedAt: z.string().datetime(),
+    joinedAt: z.iso.datetime(),
   })
-  .openapi('OrganizationMember');
+  .meta({ id: 'OrganizationMember' });
 
 export const MemberListSchema = paginated(MemberSchema, 'OrganizationMemberList');
 
+const roleToGrant = OrganizationRoleSchema.default('member').meta({
+  description: 'member (default); admin and owner can be granted by owners only',
+});
+
+/** A user is named by exactly one of email or userId. */
 export const AddMemberSchema = z
-  .object({
-    email: z.string().trim().toLowerCase().email().max(254).optional(),
-    userId: z.string().uuid().optional(),
-    role: OrganizationRoleSchema.default('member'),
-  })
-  .strict()
-  .refine((v) => (v.email === undefined) !== (v.userId === undefined), {
-    message: 'send exactly one of email or userId',
-  })
-  .openapi('AddOrganizationMemberRequest');
+  .union([
+    z.strictObject({ email: email(), role: roleToGrant }).meta({ title: 'By email' }),
+    z.strictObject({ userId: uuid(), role: roleToGrant }).meta({ title: 'By user id' }),
+  ])
+  .meta({ id: 'AddOrganizationMemberRequest', example: { email: 'grace@example.com', role: 'member' } });
+export type AddMemberInput = z.infer<typeof AddMemberSchema>;
 
 export const UpdateMemberSchema = z
-  .object({ role: OrganizationRoleSchema })
-  .strict()
-  .openapi('UpdateOrganizationMemberRequest');
+  .strictObject({ role: OrganizationRoleSchema })
+  .meta({ id: 'UpdateOrganizationMemberRequest', example: { role: 'admin' } });
 
-export const MemberParamsSchema = z.object({
-  id: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: 'id', in: 'path' } }),
-  userId: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: 'userId', in: 'path' } }),
-});
+export const MemberParamsSchema = z.object({ id: uuidParam('id'), userId: uuidParam('userId') });

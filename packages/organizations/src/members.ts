@@ -1,11 +1,4 @@
-import {
-  BusinessRuleError,
-  ConflictError,
-  ForbiddenError,
-  NotFoundError,
-  type OrganizationRole,
-  pagination,
-} from '@codex/contract';
+import { type AddMemberInput, type OrganizationRole, pagination } from '@codex/contract';
 import {
   type Database,
   isUniqueViolation,
@@ -14,6 +7,7 @@ import {
   type Transaction,
   users,
 } from '@codex/database';
+import { DomainError } from '@codex/domain';
 import { and, asc, count, eq, isNull, ne } from 'drizzle-orm';
 
 export interface MemberView {
@@ -45,7 +39,7 @@ export class MemberService {
       .from(organizations)
       .where(and(eq(organizations.id, organizationId), isNull(organizations.deletedAt)))
       .for('update');
-    if (!org) throw new NotFoundError('Organization not found');
+    if (!org) throw new DomainError('ORGANIZATION_NOT_FOUND', 'Organization not found');
     return this.roleOf(tx, organizationId, userId);
   }
 
@@ -80,8 +74,8 @@ export class MemberService {
         and(eq(organizationMembers.organizationId, organizations.id), eq(organizationMembers.userId, callerId)),
       )
       .where(and(eq(organizations.id, organizationId), isNull(organizations.deletedAt)));
-    if (!org) throw new NotFoundError('Organization not found');
-    if (!org.role) throw new ForbiddenError('Only members can see the member list', 'NOT_A_MEMBER');
+    if (!org) throw new DomainError('ORGANIZATION_NOT_FOUND', 'Organization not found');
+    if (!org.role) throw new DomainError('NOT_A_MEMBER', 'Only members can see the member list');
     const showEmail = MANAGERS.includes(org.role);
     const where = eq(organizationMembers.organizationId, organizationId);
     const [rows, totals] = await Promise.all([
@@ -113,25 +107,21 @@ export class MemberService {
     };
   }
 
-  async add(
-    organizationId: string,
-    callerId: string,
-    input: { email?: string | undefined; userId?: string | undefined; role: OrganizationRole },
-  ): Promise<MemberView> {
+  async add(organizationId: string, callerId: string, input: AddMemberInput): Promise<MemberView> {
     try {
       return await this.db.transaction(async (tx) => {
         const callerRole = await this.lockOrganization(tx, organizationId, callerId);
         if (!callerRole || !MANAGERS.includes(callerRole)) {
-          throw new ForbiddenError('Only owners and admins can add members', 'ORGANIZATION_ROLE_REQUIRED');
+          throw new DomainError('ORGANIZATION_ROLE_REQUIRED', 'Only owners and admins can add members');
         }
         if (input.role !== 'member' && callerRole !== 'owner') {
-          throw new ForbiddenError('Only owners can grant the admin or owner role', 'ORGANIZATION_ROLE_REQUIRED');
+          throw new DomainError('ORGANIZATION_ROLE_REQUIRED', 'Only owners can grant the admin or owner role');
         }
         const [user] = await tx
           .select({ id: users.id, name: users.name, email: users.email })
           .from(users)
-          .where(input.userId ? eq(users.id, input.userId) : eq(users.email, input.email ?? ''));
-        if (!user) throw new NotFoundError('No user matches that email or id', 'USER_NOT_FOUND');
+          .where('userId' in input ? eq(users.id, input.userId) : eq(users.email, input.email));
+        if (!user) throw new DomainError('USER_NOT_FOUND', 'No user matches that email or id');
         const [member] = await tx
           .insert(organizationMembers)
           .values({ organizationId, userId: user.id, role: input.role })
@@ -146,7 +136,7 @@ export class MemberService {
         };
       });
     } catch (e) {
-      if (isUniqueViolation(e)) throw new ConflictError('That user is already a member', 'ALREADY_MEMBER');
+      if (isUniqueViolation(e)) throw new DomainError('ALREADY_MEMBER', 'That user is already a member');
       throw e;
     }
   }
@@ -159,12 +149,11 @@ export class MemberService {
   ): Promise<MemberView> {
     return this.db.transaction(async (tx) => {
       const callerRole = await this.lockOrganization(tx, organizationId, callerId);
-      if (callerRole !== 'owner')
-        throw new ForbiddenError('Only owners can change roles', 'ORGANIZATION_ROLE_REQUIRED');
+      if (callerRole !== 'owner') throw new DomainError('ORGANIZATION_ROLE_REQUIRED', 'Only owners can change roles');
       const current = await this.roleOf(tx, organizationId, targetUserId);
-      if (!current) throw new NotFoundError('That user is not a member', 'MEMBER_NOT_FOUND');
+      if (!current) throw new DomainError('MEMBER_NOT_FOUND', 'That user is not a member');
       if (current === 'owner' && role !== 'owner' && (await this.otherOwners(tx, organizationId, targetUserId)) === 0) {
-        throw new BusinessRuleError('The last owner cannot be demoted; make someone else an owner first', 'LAST_OWNER');
+        throw new DomainError('LAST_OWNER', 'The last owner cannot be demoted; make someone else an owner first');
       }
       const [member] = await tx
         .update(organizationMembers)
@@ -177,7 +166,7 @@ export class MemberService {
         .select({ name: users.name, email: users.email })
         .from(users)
         .where(eq(users.id, targetUserId));
-      if (!member || !user) throw new NotFoundError('That user is not a member', 'MEMBER_NOT_FOUND');
+      if (!member || !user) throw new DomainError('MEMBER_NOT_FOUND', 'That user is not a member');
       return {
         userId: targetUserId,
         name: user.name,
@@ -195,23 +184,23 @@ export class MemberService {
       const leaving = targetUserId === callerId;
       if (!callerRole) {
         throw leaving
-          ? new NotFoundError('You are not a member of this organization', 'MEMBER_NOT_FOUND')
-          : new ForbiddenError('Only owners and admins can remove members', 'ORGANIZATION_ROLE_REQUIRED');
+          ? new DomainError('MEMBER_NOT_FOUND', 'You are not a member of this organization')
+          : new DomainError('ORGANIZATION_ROLE_REQUIRED', 'Only owners and admins can remove members');
       }
       const target = leaving ? callerRole : await this.roleOf(tx, organizationId, targetUserId);
       if (!leaving) {
         if (!MANAGERS.includes(callerRole)) {
-          throw new ForbiddenError('Only owners and admins can remove members', 'ORGANIZATION_ROLE_REQUIRED');
+          throw new DomainError('ORGANIZATION_ROLE_REQUIRED', 'Only owners and admins can remove members');
         }
-        if (!target) throw new NotFoundError('That user is not a member', 'MEMBER_NOT_FOUND');
+        if (!target) throw new DomainError('MEMBER_NOT_FOUND', 'That user is not a member');
         if (callerRole === 'admin' && target !== 'member') {
-          throw new ForbiddenError('Admins can remove plain members only', 'ORGANIZATION_ROLE_REQUIRED');
+          throw new DomainError('ORGANIZATION_ROLE_REQUIRED', 'Admins can remove plain members only');
         }
       }
       if (target === 'owner' && (await this.otherOwners(tx, organizationId, targetUserId)) === 0) {
-        throw new BusinessRuleError(
-          'The last owner cannot leave or be removed; make someone else an owner first',
+        throw new DomainError(
           'LAST_OWNER',
+          'The last owner cannot leave or be removed; make someone else an owner first',
         );
       }
       await tx

@@ -1,15 +1,12 @@
 import {
-  ConflictError,
   type CreateOrganizationInput,
-  ForbiddenError,
-  NotFoundError,
   type OrganizationRole,
   pagination,
   slugProblem,
-  UnauthorizedError,
   type UpdateOrganizationInput,
 } from '@codex/contract';
 import { type Database, isUniqueViolation, organizationMembers, organizations } from '@codex/database';
+import { DomainError } from '@codex/domain';
 import { and, asc, count, desc, eq, ilike, isNull, or, type SQL, sql } from 'drizzle-orm';
 
 export interface OrganizationView {
@@ -43,7 +40,7 @@ function view(row: OrgRow, myRole: OrganizationRole | null): OrganizationView {
 const SLUG_INDEX = 'organizations_slug_live_unique';
 
 function slugTaken(slug: string) {
-  return new ConflictError(`The slug "${slug}" is already taken`, 'SLUG_TAKEN', { field: 'slug' });
+  return new DomainError('SLUG_TAKEN', `The slug "${slug}" is already taken`, { field: 'slug' });
 }
 
 /** The caller's role joined onto the organization, in one query. */
@@ -93,7 +90,7 @@ export class OrganizationService {
       .leftJoin(organizationMembers, roleJoin(userId))
       .where(and(where, isNull(organizations.deletedAt)))
       .limit(1);
-    if (!row) throw new NotFoundError('Organization not found');
+    if (!row) throw new DomainError('ORGANIZATION_NOT_FOUND', 'Organization not found');
     return view(row.org, row.role ?? null);
   }
 
@@ -129,7 +126,7 @@ export class OrganizationService {
         .set(changes)
         .where(and(eq(organizations.id, id), isNull(organizations.deletedAt)))
         .returning();
-      if (!org) throw new NotFoundError('Organization not found');
+      if (!org) throw new DomainError('ORGANIZATION_NOT_FOUND', 'Organization not found');
       return view(org, role);
     } catch (e) {
       if (isUniqueViolation(e, SLUG_INDEX)) throw slugTaken(input.slug ?? '');
@@ -145,7 +142,7 @@ export class OrganizationService {
       .set({ deletedAt: new Date(), updatedAt: new Date() })
       .where(and(eq(organizations.id, id), isNull(organizations.deletedAt)))
       .returning({ id: organizations.id });
-    if (!org) throw new NotFoundError('Organization not found');
+    if (!org) throw new DomainError('ORGANIZATION_NOT_FOUND', 'Organization not found');
   }
 
   /** One page plus one count query, whatever the page size. */
@@ -160,7 +157,8 @@ export class OrganizationService {
     },
     userId: string | undefined,
   ) {
-    if (query.scope !== 'all' && !userId) throw new UnauthorizedError('Sign in to list your organizations');
+    if (query.scope !== 'all' && !userId)
+      throw new DomainError('AUTHENTICATION_REQUIRED', 'Sign in to list your organizations');
     const conditions: (SQL | undefined)[] = [isNull(organizations.deletedAt)];
     if (query.search) {
       const pattern = `%${query.search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
@@ -204,11 +202,11 @@ export class OrganizationService {
       .leftJoin(organizationMembers, roleJoin(userId))
       .where(and(eq(organizations.id, id), isNull(organizations.deletedAt)))
       .limit(1);
-    if (!row) throw new NotFoundError('Organization not found');
+    if (!row) throw new DomainError('ORGANIZATION_NOT_FOUND', 'Organization not found');
     if (!row.role || !allowed.includes(row.role)) {
-      throw new ForbiddenError(
-        `This needs the ${allowed.join(' or ')} role in the organization`,
+      throw new DomainError(
         'ORGANIZATION_ROLE_REQUIRED',
+        `This needs the ${allowed.join(' or ')} role in the organization`,
       );
     }
     return row.role;

@@ -1,12 +1,6 @@
-import {
-  BusinessRuleError,
-  type CheckoutSessionView,
-  ConflictError,
-  type CreateCheckoutSessionInput,
-  NotFoundError,
-  ServiceUnavailableError,
-} from '@codex/contract';
+import type { CheckoutSessionView, CreateCheckoutSessionInput } from '@codex/contract';
 import { content, contentAccess, type Database, purchases } from '@codex/database';
+import { DomainError } from '@codex/domain';
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { withDatabase } from './errors';
@@ -69,9 +63,9 @@ export class CheckoutService {
       (field) => !this.redirectOrigins.includes(new URL(input[field]).origin),
     );
     if (refused.length > 0) {
-      throw new BusinessRuleError(
-        'Redirect URLs must point at an allowed origin',
+      throw new DomainError(
         'REDIRECT_URL_NOT_ALLOWED',
+        'Redirect URLs must point at an allowed origin',
         refused.map((field) => ({ field })),
       );
     }
@@ -94,7 +88,7 @@ export class CheckoutService {
         .from(content)
         .where(eq(content.id, input.contentId))
         .limit(1);
-      if (!row) throw new NotFoundError('Content not found', 'CONTENT_NOT_FOUND');
+      if (!row) throw new DomainError('CONTENT_NOT_FOUND', 'Content not found');
       const reason: NotPurchasableReason | null = row.deletedAt
         ? 'deleted'
         : row.status !== 'published'
@@ -106,7 +100,7 @@ export class CheckoutService {
               : row.visibility !== 'purchased_only' || !row.priceCents || row.priceCents <= 0
                 ? 'free'
                 : null;
-      if (reason) throw new BusinessRuleError(REASON_TEXT[reason], 'CONTENT_NOT_PURCHASABLE', { reason });
+      if (reason) throw new DomainError('CONTENT_NOT_PURCHASABLE', REASON_TEXT[reason], { reason });
       const [access] = await this.db
         .select({ id: contentAccess.id })
         .from(contentAccess)
@@ -119,7 +113,7 @@ export class CheckoutService {
           ),
         )
         .limit(1);
-      if (access) throw new ConflictError('You already have access to this content', 'ALREADY_HAS_ACCESS');
+      if (access) throw new DomainError('ALREADY_HAS_ACCESS', 'You already have access to this content');
       return { ...row, priceCents: row.priceCents as number, currency: row.currency.toLowerCase() };
     });
 
@@ -159,18 +153,12 @@ export class CheckoutService {
       );
     } catch (e) {
       if (isStripeError(e)) {
-        throw new ServiceUnavailableError(
-          'The payment provider is unavailable, retry shortly',
-          'PAYMENT_PROVIDER_UNAVAILABLE',
-        );
+        throw new DomainError('PAYMENT_PROVIDER_UNAVAILABLE', 'The payment provider is unavailable, retry shortly');
       }
       throw e;
     }
     if (!session.id || !session.url) {
-      throw new ServiceUnavailableError(
-        'The payment provider returned no checkout URL',
-        'PAYMENT_PROVIDER_UNAVAILABLE',
-      );
+      throw new DomainError('PAYMENT_PROVIDER_UNAVAILABLE', 'The payment provider returned no checkout URL');
     }
 
     // The same idempotency key returns the same session: the second insert is a no-op.

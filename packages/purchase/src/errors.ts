@@ -1,5 +1,5 @@
-import { ApiError, ServiceUnavailableError } from '@codex/contract';
 import { pgErrorCode } from '@codex/database';
+import { DomainError } from '@codex/domain';
 
 /**
  * A webhook event that can never be applied, however often Stripe retries it (unknown content or user, an
@@ -46,8 +46,10 @@ export async function withDatabase<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (!(e instanceof ApiError) && isTransientDbError(e)) {
-      throw new ServiceUnavailableError('The database is unavailable, retry shortly', 'DATABASE_UNAVAILABLE');
+    if (!(e instanceof DomainError) && isTransientDbError(e)) {
+      throw new DomainError('DATABASE_UNAVAILABLE', 'The database is unavailable, retry shortly', undefined, {
+        cause: e,
+      });
     }
     throw e;
   }

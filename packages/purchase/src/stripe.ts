@@ -1,34 +1,27 @@
-import { ServiceUnavailableError } from '@codex/contract';
+import { DomainError } from '@codex/domain';
 import Stripe from 'stripe';
 
-/** The ecom worker's Stripe configuration (vars and secrets). */
-export interface StripeEnv {
-  ENVIRONMENT?: string;
-  /** sk_live_… / sk_test_… (a secret). */
-  STRIPE_SECRET_KEY?: string;
+/** How to reach Stripe (from the ecom worker's configuration). */
+export interface StripeSettings {
+  /** sk_live_… / sk_test_… (a secret); undefined: payments are not configured. */
+  secretKey: string | undefined;
   /**
-   * Where the SDK sends API calls, for a local test server. Honoured outside production only: a production
-   * worker always talks to api.stripe.com over https.
+   * Where the SDK sends API calls, for a local stand-in or test server. The worker's configuration only passes
+   * these outside production: a production worker always talks to api.stripe.com over https.
    */
-  STRIPE_API_HOST?: string;
-  STRIPE_API_PORT?: string;
-  STRIPE_API_PROTOCOL?: string;
+  apiHost?: string | undefined;
+  apiPort?: string | undefined;
+  apiProtocol?: 'http' | 'https' | undefined;
 }
 
 /** One client per isolate and configuration: the SDK object is stateless apart from its config. */
 const clients = new Map<string, Stripe>();
 
-/**
- * The official SDK with the fetch HTTP client (works in Workers and Node). Without a secret key, payments are
- * not configured: 503.
- */
-export function stripeClient(env: StripeEnv): Stripe {
-  const key = env.STRIPE_SECRET_KEY;
-  if (!key) throw new ServiceUnavailableError('Payments are not configured', 'PAYMENTS_NOT_CONFIGURED');
-  const production = (env.ENVIRONMENT ?? 'development') === 'production';
-  const host = production ? undefined : env.STRIPE_API_HOST;
-  const port = production ? undefined : env.STRIPE_API_PORT;
-  const protocol = production ? undefined : env.STRIPE_API_PROTOCOL;
+/** The official SDK with the fetch HTTP client (works in Workers and Node). No key: 503 PAYMENTS_NOT_CONFIGURED. */
+export function stripeClient(settings: StripeSettings): Stripe {
+  const key = settings.secretKey;
+  if (!key) throw new DomainError('PAYMENTS_NOT_CONFIGURED', 'Payments are not configured');
+  const { apiHost: host, apiPort: port, apiProtocol: protocol } = settings;
   const cacheKey = [key, host, port, protocol].join('|');
   let client = clients.get(cacheKey);
   if (!client) {
@@ -39,7 +32,7 @@ export function stripeClient(env: StripeEnv): Stripe {
       telemetry: false,
       ...(host ? { host } : {}),
       ...(port ? { port } : {}),
-      ...(protocol === 'http' || protocol === 'https' ? { protocol } : {}),
+      ...(protocol ? { protocol } : {}),
     });
     clients.set(cacheKey, client);
   }

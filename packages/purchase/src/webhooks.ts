@@ -2,8 +2,8 @@ import {
   StripeChargeObjectSchema,
   StripeCheckoutSessionObjectSchema,
   type StripeEventEnvelope,
+  UUID_PATTERN,
   type WebhookEndpoint,
-  z,
 } from '@codex/contract';
 import {
   content,
@@ -35,7 +35,8 @@ export interface WebhookOptions {
 
 type Effect = (tx: Transaction, event: StripeEventEnvelope) => Promise<Exclude<WebhookStatus, 'failed'>>;
 
-const uuid = z.string().uuid();
+const UUID = new RegExp(UUID_PATTERN);
+const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
 
 /** What each endpoint does per event type; anything else is logged as ignored. */
 const HANDLERS: Record<WebhookEndpoint, Record<string, Effect>> = {
@@ -165,11 +166,11 @@ async function settleCheckout(tx: Transaction, event: StripeEventEnvelope): Prom
   if (session.mode !== 'payment') return 'ignored';
   const userId = session.metadata?.userId;
   const contentId = session.metadata?.contentId;
-  if (!uuid.safeParse(userId).success || !uuid.safeParse(contentId).success) {
+  if (!isUuid(userId) || !isUuid(contentId)) {
     throw new PermanentWebhookError('MISSING_METADATA', 'The session carries no valid userId/contentId metadata');
   }
-  const buyerId = userId as string;
-  const itemId = contentId as string;
+  const buyerId = userId.toLowerCase();
+  const itemId = contentId.toLowerCase();
   if (session.client_reference_id && session.client_reference_id !== buyerId) {
     throw new PermanentWebhookError('METADATA_MISMATCH', 'client_reference_id and metadata.userId differ');
   }

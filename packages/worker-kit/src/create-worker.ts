@@ -1,15 +1,18 @@
-import { ErrorResponseSchema, HealthResponseSchema } from '@codex/contract';
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { HealthResponseSchema } from '@codex/contract';
+import { DomainError, SESSION_COOKIE } from '@codex/domain';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { sql } from 'drizzle-orm';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Env } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
+import { z } from 'zod';
 import { dbLifecycle, getDb } from './db';
-import { errorResponse, toErrorResponse } from './envelope';
-import { createLogger, describeError, type Logger } from './logger';
-import { jsonResponse } from './openapi';
-import type { AppBindings, AppEnv } from './types';
+import { type BaseConfig, baseEnv, isLocalEnvironment, parseEnv } from './env';
+import { errorResponse, toErrorResponse, validationDetails } from './http-errors';
+import { createLogger, describeError, getLogger } from './logger';
+import { declaredErrorCodes, defineRoute, json, SESSION_SCHEME, STRIPE_SIGNATURE_SCHEME } from './route';
+import type { AppEnv } from './types';
 
 export interface WorkerServers {
   production: string;
@@ -17,7 +20,7 @@ export interface WorkerServers {
   development: string;
 }
 
-export interface WorkerOptions {
+export interface WorkerOptions<S extends z.ZodType<BaseConfig>> {
   /** Service name as reported by /health and the logs, e.g. "auth-worker". */
   service: string;
   /** Short name used for the spec file, e.g. "auth". */
@@ -26,34 +29,38 @@ export interface WorkerOptions {
   version: string;
   description: string;
   servers: WorkerServers;
+  /** The worker's bindings (src/env.ts), parsed once per bindings object. */
+  env: S;
   /** Extra /health checks: check name → binding name. */
-  kvChecks?: Record<string, keyof AppBindings>;
-  r2Checks?: Record<string, keyof AppBindings>;
+  kvChecks?: Record<string, string>;
+  r2Checks?: Record<string, string>;
   /** Largest JSON body accepted (bytes). Default 1 MiB. */
   maxJsonBodyBytes?: number;
 }
 
-export type WorkerApp<B extends AppBindings = AppBindings> = OpenAPIHono<AppEnv<B>> & {
+export type WorkerApp = OpenAPIHono<AppEnv> & {
   /** The worker's OpenAPI 3.1 document (servers: production, staging, local). */
   openApiDocument(): Record<string, unknown>;
-  workerOptions: WorkerOptions;
+  workerOptions: WorkerOptions<z.ZodType<BaseConfig>>;
 };
+
+/** The route groups of a worker: one OpenAPIHono per resource, mounted with `app.route('/', group)`. */
+export function routeGroup() {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 const API_CSP = "default-src 'none'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'";
 
-export const SESSION_COOKIE = 'codex-session';
+/** The OpenAPI generator's options: unions of strict objects are exclusive, so they are `oneOf`. */
+const GENERATOR_OPTIONS = { unionPreferredType: 'oneOf' as const };
 
-function isDevelopment(env: AppBindings | undefined) {
-  return (env?.ENVIRONMENT ?? 'development') === 'development';
-}
-
-/** Per-request logger bound to the request id. */
-export function getLogger(c: Context<AppEnv>): Logger {
-  return createLogger((c.get('service' as never) as string) ?? 'worker', c.env?.LOG_LEVEL, {
-    requestId: c.get('requestId'),
-  });
+/** Request validation failures: 400 VALIDATION_ERROR naming each field. */
+export function validationHook(result: { success: boolean; error?: unknown }, c: Context) {
+  if (result.success) return undefined;
+  const issues = (result.error as z.ZodError | undefined)?.issues ?? [];
+  return errorResponse(c, 'VALIDATION_ERROR', 'Request validation failed', validationDetails(issues));
 }
 
 function pathPattern(path: string) {
@@ -64,41 +71,30 @@ function pathPattern(path: string) {
   return new RegExp(`^${escaped}/?$`);
 }
 
-/**
- * Builds a worker: an OpenAPIHono app with the standard middleware chain
- * (request id → logging → security headers → CORS → body limit → db lifecycle),
- * the error envelope for every error, and the meta routes /health,
- * /openapi.json, /docs (Scalar, self-hosted) and /docs/scalar.js.
- */
-export function createWorker<B extends AppBindings = AppBindings>(options: WorkerOptions): WorkerApp<B> {
-  const app = new OpenAPIHono<AppEnv<B>>({
-    defaultHook: (result, c) => {
-      if (!result.success) {
-        const issues = result.error.issues.map((i) => ({
-          field: i.path.length ? i.path.join('.') : '(root)',
-          message: i.message,
-          code: i.code,
-        }));
-        return errorResponse(c, 400, 'VALIDATION_ERROR', 'Request validation failed', issues);
-      }
-      return undefined;
-    },
-  }) as WorkerApp<B>;
-  app.workerOptions = options;
+/** The OpenAPI path (`{id}` style) of the route that handled the request, and its method. */
+function handledRoute(c: Context): { method: string; path: string } | undefined {
+  const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
+  const route = [...c.req.matchedRoutes].reverse().find((r) => r.method === method);
+  if (!route) return undefined;
+  return { method, path: route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}') };
+}
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'sessionCookie', {
-    type: 'apiKey',
-    in: 'cookie',
-    name: SESSION_COOKIE,
-    description: 'The session cookie set by the auth worker on register and login (HttpOnly, SameSite=Strict).',
-  });
+/**
+ * Builds a worker: an OpenAPIHono app with the standard middleware chain (request id → logging → security headers →
+ * configuration → CORS → body limit → db lifecycle), the error envelope for every error, and the meta routes
+ * /health, /openapi.json, /docs (Scalar, self-hosted) and /docs/scalar.js.
+ */
+export function createWorker<S extends z.ZodType<BaseConfig>>(options: WorkerOptions<S>): WorkerApp {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }) as WorkerApp;
+  app.workerOptions = options as WorkerOptions<z.ZodType<BaseConfig>>;
+  registerComponents(app);
 
   // 1. Request id: honoured when well-formed, generated otherwise, echoed on every response.
   app.use('*', async (c, next) => {
     const sent = c.req.header('x-request-id');
     const id = sent && REQUEST_ID.test(sent) ? sent : crypto.randomUUID();
     c.set('requestId', id);
-    c.set('service' as never, options.service as never);
+    c.set('service', options.service);
     c.header('x-request-id', id);
     await next();
     c.res.headers.set('x-request-id', id);
@@ -108,7 +104,6 @@ export function createWorker<B extends AppBindings = AppBindings>(options: Worke
   app.use('*', async (c, next) => {
     const started = Date.now();
     await next();
-    const log = getLogger(c as unknown as Context<AppEnv>);
     const status = c.res.status;
     const fields = {
       method: c.req.method,
@@ -117,6 +112,7 @@ export function createWorker<B extends AppBindings = AppBindings>(options: Worke
       durationMs: Date.now() - started,
       ...(c.get('user') ? { userId: c.get('user')?.id } : {}),
     };
+    const log = getLogger(c);
     if (status >= 500) log.error('request', fields);
     else log.info('request', fields);
   });
@@ -129,15 +125,29 @@ export function createWorker<B extends AppBindings = AppBindings>(options: Worke
     h.set('X-Frame-Options', 'SAMEORIGIN');
     h.set('Referrer-Policy', 'strict-origin-when-cross-origin');
     if (!h.has('Content-Security-Policy')) h.set('Content-Security-Policy', API_CSP);
-    if (!isDevelopment(c.env)) h.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    if (!isLocalEnvironment(c.get('config')?.ENVIRONMENT ?? 'production')) {
+      h.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    }
   });
 
-  // 4. CORS from an allow-list in config; credentials allowed for the session cookie.
+  // 4. The configuration, parsed once per bindings object. Invalid: 503 for everything but /health.
   app.use('*', async (c, next) => {
-    const allowed = (c.env?.CORS_ORIGINS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+    const parsed = parseEnv(options.env, c.env);
+    if (parsed.ok) {
+      c.set('config', parsed.config);
+      return next();
+    }
+    createLogger(options.service, 'error', { requestId: c.get('requestId') }).error('invalid configuration', {
+      problems: parsed.problems,
+    });
+    c.set('config', baseEnv.parse({}));
+    if (c.req.path === '/health') return next();
+    return errorResponse(c, 'SERVICE_MISCONFIGURED', 'The service is not configured correctly');
+  });
+
+  // 5. CORS from an allow-list in config; credentials allowed for the session cookie.
+  app.use('*', async (c, next) => {
+    const allowed = c.get('config').CORS_ORIGINS;
     return cors({
       origin: (origin) => (allowed.includes(origin) ? origin : null),
       credentials: true,
@@ -147,19 +157,19 @@ export function createWorker<B extends AppBindings = AppBindings>(options: Worke
     })(c, next);
   });
 
-  // 5. JSON bodies are capped; other bodies (uploads, webhooks) are the route's business.
+  // 6. JSON bodies are capped; other bodies (uploads, webhooks) are the route's business.
   const limit = bodyLimit({
     maxSize: options.maxJsonBodyBytes ?? 1024 * 1024,
-    onError: (c) => errorResponse(c, 413, 'PAYLOAD_TOO_LARGE', 'Request body too large'),
+    onError: (c) => errorResponse(c, 'PAYLOAD_TOO_LARGE', 'Request body too large'),
   });
   app.use('*', async (c, next) => {
     if ((c.req.header('content-type') ?? '').includes('json')) return limit(c, next);
     return next();
   });
 
-  app.use('*', dbLifecycle() as unknown as MiddlewareHandler<AppEnv<B>>);
+  app.use('*', dbLifecycle());
 
-  // 6. Hono hands only Error instances to onError; anything else thrown (the Neon driver rejects with a
+  // 7. Hono hands only Error instances to onError; anything else thrown (the Neon driver rejects with a
   //    WebSocket ErrorEvent when the database is unreachable) would escape the envelope, so wrap it
   //    here, innermost, where the outer middleware still finishes normally.
   app.use('*', async (_c, next) => {
@@ -172,8 +182,16 @@ export function createWorker<B extends AppBindings = AppBindings>(options: Worke
   });
 
   app.onError((err, c) => {
-    const log = getLogger(c as unknown as Context<AppEnv>);
-    return toErrorResponse(c, err, (e) => log.error('unhandled error', describeError(e, isDevelopment(c.env))));
+    const log = getLogger(c);
+    if (err instanceof DomainError) {
+      const route = handledRoute(c);
+      const declared = route ? declaredErrorCodes(route.method, route.path) : undefined;
+      if (declared && !declared.has(err.code)) {
+        log.error('error code not declared by the route', { code: err.code, route: `${route?.method} ${route?.path}` });
+      }
+    }
+    const local = isLocalEnvironment(c.get('config')?.ENVIRONMENT ?? 'production');
+    return toErrorResponse(c, err, (e) => log.error('unhandled error', describeError(e, local)));
   });
 
   app.notFound((c) => {
@@ -184,47 +202,165 @@ export function createWorker<B extends AppBindings = AppBindings>(options: Worke
     }
     if (allowed.size > 0) {
       if (allowed.has('GET')) allowed.add('HEAD');
-      return errorResponse(c, 405, 'METHOD_NOT_ALLOWED', `Method ${c.req.method} is not allowed here`, undefined, {
+      return errorResponse(c, 'METHOD_NOT_ALLOWED', `Method ${c.req.method} is not allowed here`, undefined, {
         Allow: [...allowed].sort().join(', '),
       });
     }
-    return errorResponse(c, 404, 'NOT_FOUND', 'No such route');
+    return errorResponse(c, 'ROUTE_NOT_FOUND', 'No such route');
   });
 
   registerMetaRoutes(app, options);
 
   app.openApiDocument = () =>
-    app.getOpenAPI31Document({
-      openapi: '3.1.0',
-      info: { title: options.title, version: options.version, description: options.description },
-      servers: [
-        { url: options.servers.production, description: 'Production' },
-        { url: options.servers.staging, description: 'Staging' },
-        { url: options.servers.development, description: 'Local development (npm run dev)' },
-      ],
-    }) as unknown as Record<string, unknown>;
+    app.getOpenAPI31Document(
+      {
+        openapi: '3.1.0',
+        info: { title: options.title, version: options.version, description: options.description },
+        servers: [
+          { url: options.servers.production, description: 'Production' },
+          { url: options.servers.staging, description: 'Staging' },
+          { url: options.servers.development, description: 'Local development (npm run dev)' },
+        ],
+      },
+      GENERATOR_OPTIONS,
+    ) as unknown as Record<string, unknown>;
 
   return app;
 }
 
+/** Security schemes and the response headers every route refers to. */
+function registerComponents<E extends Env>(app: OpenAPIHono<E>) {
+  const registry = app.openAPIRegistry;
+  registry.registerComponent('securitySchemes', SESSION_SCHEME, {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description:
+      'The session cookie set by the auth worker on register and login (HttpOnly, SameSite=Strict, Secure outside local development). Browsers send it by themselves (fetch with credentials: "include"); servers send `Cookie: codex-session=<value>`.',
+  });
+  registry.registerComponent('securitySchemes', STRIPE_SIGNATURE_SCHEME, {
+    type: 'apiKey',
+    in: 'header',
+    name: 'stripe-signature',
+    description:
+      'Stripe\'s webhook signature (`t=<unix seconds>,v1=<HMAC-SHA256 of "t.body">`), computed with the endpoint\'s signing secret and verified over the raw body; older than 300 s is refused.',
+  });
+  const header = (description: string, schema: Record<string, unknown>, required = false) => ({
+    description,
+    required,
+    schema,
+  });
+  registry.registerComponent(
+    'headers',
+    'XRequestId',
+    header(
+      'Identifies the request in the logs of every worker it touched: echoed when the request sent a well-formed one (8–128 of A-Z a-z 0-9 . _ : -), generated otherwise.',
+      { type: 'string', example: '550e8400-e29b-41d4-a716-446655440000' },
+      true,
+    ),
+  );
+  registry.registerComponent(
+    'headers',
+    'XRateLimitLimit',
+    header('Requests allowed in the current window for this caller and operation', { type: 'integer', example: 100 }),
+  );
+  registry.registerComponent(
+    'headers',
+    'XRateLimitRemaining',
+    header('Requests left in the current window', { type: 'integer', example: 99 }),
+  );
+  registry.registerComponent(
+    'headers',
+    'XRateLimitReset',
+    header('Seconds until the current window resets', { type: 'integer', example: 42 }),
+  );
+  registry.registerComponent(
+    'headers',
+    'RetryAfter',
+    header('Seconds to wait before retrying', { type: 'integer', minimum: 1, example: 5 }),
+  );
+  registry.registerComponent(
+    'headers',
+    'RetryAfterRequired',
+    header('Seconds until the limit resets', { type: 'integer', minimum: 1, example: 21 }, true),
+  );
+  registry.registerComponent(
+    'headers',
+    'Allow',
+    header('The methods this path has', { type: 'string', example: 'GET, HEAD, PATCH' }, true),
+  );
+  registry.registerComponent(
+    'headers',
+    'ContentRangeUnsatisfied',
+    header('`bytes */<size>`: the size of the file', { type: 'string', example: 'bytes */1048576' }, true),
+  );
+}
+
 const META_TAG = 'Service';
 
-function registerMetaRoutes<B extends AppBindings>(app: WorkerApp<B>, options: WorkerOptions) {
-  const healthRoute = createRoute({
-    method: 'get',
-    path: '/health',
-    operationId: 'getHealth',
-    tags: [META_TAG],
-    summary: 'Service health',
-    description:
-      'Checks the database and the bindings this worker uses. 200 when all are healthy, 503 when any is not.',
-    security: [],
-    responses: {
-      200: jsonResponse(HealthResponseSchema, 'All checks healthy'),
-      503: jsonResponse(HealthResponseSchema, 'At least one check failed (degraded)'),
-    },
-  });
+const healthRoute = defineRoute({
+  method: 'get',
+  path: '/health',
+  operationId: 'getHealth',
+  tag: META_TAG,
+  summary: 'Service health',
+  description:
+    'Checks the database and the bindings this worker uses. 200 when all are healthy, 503 (the same report, status degraded) when any is not.',
+  access: 'public',
+  rateLimit: null,
+  database: false,
+  responses: {
+    200: json(HealthResponseSchema, 'All checks healthy'),
+    503: json(HealthResponseSchema, 'At least one check failed (degraded)'),
+  },
+});
 
+const OpenApiDocumentSchema = z.looseObject({ openapi: z.string() }).meta({ id: 'OpenApiDocument' });
+
+const openApiRoute = defineRoute({
+  method: 'get',
+  path: '/openapi.json',
+  operationId: 'getOpenApiDocument',
+  tag: META_TAG,
+  summary: "This worker's OpenAPI 3.1 document",
+  description: "The worker's own part of the contract (the merged contract of all four is openapi/codex.yaml).",
+  access: 'public',
+  rateLimit: null,
+  database: false,
+  responses: { 200: json(OpenApiDocumentSchema, 'The OpenAPI document') },
+});
+
+const docsRoute = defineRoute({
+  method: 'get',
+  path: '/docs',
+  operationId: 'getApiReference',
+  tag: META_TAG,
+  summary: 'Interactive API reference (Scalar)',
+  description:
+    'Self-hosted: the page loads its script from /docs/scalar.js and makes no external request. Try-it sends requests to the server the page was opened from.',
+  access: 'public',
+  rateLimit: null,
+  database: false,
+  responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } },
+});
+
+const scalarScriptRoute = defineRoute({
+  method: 'get',
+  path: '/docs/scalar.js',
+  operationId: 'getApiReferenceScript',
+  tag: META_TAG,
+  summary: 'The self-hosted Scalar bundle used by /docs',
+  description: 'Served from the static assets deployed with the worker.',
+  access: 'public',
+  rateLimit: null,
+  database: false,
+  errors: ['ASSETS_UNAVAILABLE'],
+  responses: {
+    200: { description: 'JavaScript bundle', content: { 'application/javascript': { schema: z.string() } } },
+  },
+});
+
+function registerMetaRoutes<S extends z.ZodType<BaseConfig>>(app: WorkerApp, options: WorkerOptions<S>) {
   app.openapi(healthRoute, async (c) => {
     const checks: Record<string, 'healthy' | 'unhealthy'> = {};
     const settle = async (name: string, fn: () => Promise<unknown>) => {
@@ -232,17 +368,21 @@ function registerMetaRoutes<B extends AppBindings>(app: WorkerApp<B>, options: W
         await withTimeout(fn(), 3000);
         checks[name] = 'healthy';
       } catch (e) {
-        getLogger(c as unknown as Context<AppEnv>).warn('health check failed', { check: name, ...describeError(e) });
+        getLogger(c).warn('health check failed', { check: name, ...describeError(e) });
         checks[name] = 'unhealthy';
       }
     };
+    const env = (c.env ?? {}) as Record<string, unknown>;
     const tasks: Promise<void>[] = [
-      settle('database', () => getDb(c as unknown as Context<AppEnv>).execute(sql`select 1`)),
+      settle('configuration', async () => {
+        if (!parseEnv(options.env, c.env).ok) throw new Error('invalid configuration');
+      }),
+      settle('database', () => getDb(c).execute(sql`select 1`)),
     ];
     for (const [name, binding] of Object.entries(options.kvChecks ?? {})) {
       tasks.push(
         settle(name, async () => {
-          const kv = c.env?.[binding] as KVNamespace | undefined;
+          const kv = env[binding] as KVNamespace | undefined;
           if (!kv) throw new Error('binding missing');
           await kv.get('health-check');
         }),
@@ -251,7 +391,7 @@ function registerMetaRoutes<B extends AppBindings>(app: WorkerApp<B>, options: W
     for (const [name, binding] of Object.entries(options.r2Checks ?? {})) {
       tasks.push(
         settle(name, async () => {
-          const bucket = c.env?.[binding] as R2Bucket | undefined;
+          const bucket = env[binding] as R2Bucket | undefined;
           if (!bucket) throw new Error('binding missing');
           await bucket.head('health-check');
         }),
@@ -270,44 +410,28 @@ function registerMetaRoutes<B extends AppBindings>(app: WorkerApp<B>, options: W
     return healthy ? c.json(body, 200) : c.json(body, 503);
   });
 
-  const openApiRoute = createRoute({
-    method: 'get',
-    path: '/openapi.json',
-    operationId: 'getOpenApiDocument',
-    tags: [META_TAG],
-    summary: "This worker's OpenAPI 3.1 document",
-    security: [],
-    responses: {
-      200: jsonResponse(
-        z.object({ openapi: z.string() }).passthrough().openapi('OpenApiDocument'),
-        'The OpenAPI document',
-      ),
-    },
-  });
   app.openapi(openApiRoute, (c) => c.json(app.openApiDocument() as { openapi: string }, 200));
 
-  const docsRoute = createRoute({
-    method: 'get',
-    path: '/docs',
-    operationId: 'getApiReference',
-    tags: [META_TAG],
-    summary: 'Interactive API reference (Scalar)',
-    description: 'Self-hosted: the page loads its script from /docs/scalar.js and makes no external request.',
-    security: [],
-    responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } },
-  });
   app.openapi(docsRoute, async (c) => {
     const nonce = crypto.randomUUID().replace(/-/g, '');
-    const handler = Scalar({
+    const origin = new URL(c.req.url).origin;
+    const handler = Scalar<AppEnv>({
       url: '/openapi.json',
       cdn: '/docs/scalar.js',
       pageTitle: `${options.title} reference`,
       withDefaultFonts: false,
       agent: { disabled: true },
       telemetry: false,
+      // Try-it talks to the worker the page was served by (the first server), the others are listed after it.
+      servers: [
+        { url: origin, description: 'This server' },
+        ...Object.values(options.servers)
+          .filter((url) => url !== origin)
+          .map((url) => ({ url })),
+      ],
       nonce,
-    } as Parameters<typeof Scalar>[0]);
-    const res = (await handler(c as never, async () => undefined)) as Response;
+    } as Parameters<typeof Scalar<AppEnv>>[0]);
+    const res = (await handler(c as Context<AppEnv>, async () => undefined)) as Response;
     // Headers go into the constructor: @hono/node-server's Response drops headers set on it afterwards.
     const headers = new Headers(res.headers);
     headers.set(
@@ -317,23 +441,11 @@ function registerMetaRoutes<B extends AppBindings>(app: WorkerApp<B>, options: W
     return new Response(res.body, { status: res.status, headers }) as never;
   });
 
-  const scalarScriptRoute = createRoute({
-    method: 'get',
-    path: '/docs/scalar.js',
-    operationId: 'getApiReferenceScript',
-    tags: [META_TAG],
-    summary: 'The self-hosted Scalar bundle used by /docs',
-    security: [],
-    responses: {
-      200: { description: 'JavaScript bundle', content: { 'application/javascript': { schema: z.string() } } },
-      503: jsonResponse(ErrorResponseSchema, 'The static assets binding is not configured'),
-    },
-  });
   app.openapi(scalarScriptRoute, async (c) => {
-    const assets = c.env?.ASSETS;
-    if (!assets) return errorResponse(c, 503, 'ASSETS_UNAVAILABLE', 'Static assets are not configured') as never;
+    const assets = (c.env as { ASSETS?: Fetcher } | undefined)?.ASSETS;
+    if (!assets) throw new DomainError('ASSETS_UNAVAILABLE', 'Static assets are not configured');
     const res = await assets.fetch(new Request(new URL('/docs/scalar.js', c.req.url)));
-    if (!res.ok) return errorResponse(c, 503, 'ASSETS_UNAVAILABLE', 'Static assets are not configured') as never;
+    if (!res.ok) throw new DomainError('ASSETS_UNAVAILABLE', 'Static assets are not configured');
     // Headers go into the constructor: @hono/node-server's Response drops headers set on it afterwards.
     return new Response(res.body, {
       status: 200,

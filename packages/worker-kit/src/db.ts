@@ -1,11 +1,7 @@
-import { ServiceUnavailableError } from '@codex/contract';
 import { createDb, type Database } from '@codex/database';
+import { DomainError } from '@codex/domain';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './types';
-
-const DB_KEY = 'codex.db';
-
-type Handle = ReturnType<typeof createDb>;
 
 /**
  * The request's database. Opened on first use (a Neon pool per request in
@@ -13,15 +9,15 @@ type Handle = ReturnType<typeof createDb>;
  * response by `dbLifecycle()`.
  */
 export function getDb(c: Context<AppEnv>): Database {
-  const existing = c.get(DB_KEY as never) as Handle | undefined;
+  const existing = c.get('dbHandle');
   if (existing) return existing.db;
-  let handle: Handle;
+  let handle: ReturnType<typeof createDb>;
   try {
     handle = createDb(c.env ?? {});
   } catch {
-    throw new ServiceUnavailableError('Database is not configured', 'DATABASE_UNAVAILABLE');
+    throw new DomainError('DATABASE_UNAVAILABLE', 'Database is not configured');
   }
-  c.set(DB_KEY as never, handle as never);
+  c.set('dbHandle', handle);
   return handle.db;
 }
 
@@ -31,7 +27,7 @@ export function dbLifecycle(): MiddlewareHandler<AppEnv> {
     try {
       await next();
     } finally {
-      const handle = c.get(DB_KEY as never) as Handle | undefined;
+      const handle = c.get('dbHandle');
       if (handle) {
         const closing = handle.close().catch(() => undefined);
         let ctx: ExecutionContext | undefined;

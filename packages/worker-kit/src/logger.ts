@@ -1,3 +1,6 @@
+import type { Context } from 'hono';
+import type { AppEnv } from './types';
+
 /**
  * Structured JSON logs, one object per line. Callers pass only non-PII
  * fields: never bodies, emails, names, tokens, cookies or query strings.
@@ -46,4 +49,11 @@ export function describeError(err: unknown, withStack = false): Record<string, u
   if (cause instanceof Error) fields.cause = cause.message.replace(EMAIL, '[redacted-email]').slice(0, 300);
   if (withStack && err.stack) fields.stack = err.stack.split('\n').slice(0, 8).join(' | ');
   return fields;
+}
+
+/** Per-request logger bound to the worker and the request id. */
+export function getLogger(c: Context<AppEnv>): Logger {
+  return createLogger(c.get('service') ?? 'worker', c.get('config')?.LOG_LEVEL ?? c.env?.LOG_LEVEL, {
+    requestId: c.get('requestId'),
+  });
 }

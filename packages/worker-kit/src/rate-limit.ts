@@ -1,7 +1,7 @@
-import { RateLimitError } from '@codex/contract';
+import { DomainError } from '@codex/domain';
 import type { Context, MiddlewareHandler } from 'hono';
 import { clientIp } from './client-ip';
-import { getLogger } from './create-worker';
+import { getLogger } from './logger';
 import type { AppEnv } from './types';
 
 export interface RateLimitPreset {
@@ -51,7 +51,16 @@ export function rateLimit(preset: RateLimitPreset): MiddlewareHandler<AppEnv> {
     const retryAfter = Math.max(1, Math.ceil(windowEnd - now / 1000));
     const count = Number((await kv.get(key)) ?? '0');
     c.header('X-RateLimit-Limit', String(preset.limit));
-    if (count >= preset.limit) throw new RateLimitError(retryAfter);
+    if (count >= preset.limit) {
+      throw new DomainError(
+        'RATE_LIMITED',
+        'Too many requests, retry later',
+        { retryAfterSeconds: retryAfter },
+        {
+          retryAfterSeconds: retryAfter,
+        },
+      );
+    }
     try {
       // KV needs an expiration of at least 60 s.
       await kv.put(key, String(count + 1), { expirationTtl: Math.max(60, retryAfter + 1) });

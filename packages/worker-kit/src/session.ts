@@ -1,8 +1,7 @@
-import { ForbiddenError, ServiceUnavailableError, UnauthorizedError } from '@codex/contract';
+import { DomainError, SESSION_COOKIE } from '@codex/domain';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { getLogger, SESSION_COOKIE } from './create-worker';
-import { RATE_LIMIT_PRESETS, rateLimit } from './rate-limit';
+import { getLogger } from './logger';
 import type { AppEnv, SessionData } from './types';
 
 /** Sessions are cached for 5 minutes (KV's minimum TTL is 60 s). */
@@ -75,20 +74,18 @@ async function fetchSessionFromAuth(c: Context<AppEnv>, cookieValue: string): Pr
     }
   } catch (e) {
     getLogger(c).error('session lookup failed', { reason: e instanceof Error ? e.message : 'unknown' });
-    throw new ServiceUnavailableError('Authentication service unavailable', 'AUTH_UNAVAILABLE');
+    throw new DomainError('AUTH_UNAVAILABLE', 'Authentication service unavailable');
   }
   if (res.status === 401) return null;
   if (!res.ok) {
     getLogger(c).error('session lookup failed', { authStatus: res.status });
-    throw new ServiceUnavailableError('Authentication service unavailable', 'AUTH_UNAVAILABLE');
+    throw new DomainError('AUTH_UNAVAILABLE', 'Authentication service unavailable');
   }
   return (await res.json()) as SessionData;
 }
 
 export interface SessionPolicy {
   auth: 'required' | 'optional';
-  /** Roles allowed (any of). Implies auth: 'required'. */
-  roles?: Array<SessionData['user']['role']>;
 }
 
 /**
@@ -108,16 +105,15 @@ export function requireSession(policy: SessionPolicy = { auth: 'required' }): Mi
       }
     }
     if (!data) {
-      if (policy.auth === 'required' || policy.roles) {
-        throw new UnauthorizedError(cookieValue ? 'Session is invalid or expired' : 'Authentication required');
+      if (policy.auth === 'required') {
+        throw cookieValue
+          ? new DomainError('SESSION_INVALID', 'Session is invalid or expired')
+          : new DomainError('AUTHENTICATION_REQUIRED', 'Authentication required');
       }
       c.set('user', undefined);
       c.set('session', undefined);
       c.set('sessionToken', undefined);
       return next();
-    }
-    if (policy.roles && !policy.roles.includes(data.user.role)) {
-      throw new ForbiddenError('Your role does not allow this', 'INSUFFICIENT_ROLE');
     }
     c.set('user', data.user);
     c.set('session', data.session);
@@ -129,14 +125,6 @@ export function requireSession(policy: SessionPolicy = { auth: 'required' }): Mi
 /** The signed-in user, for handlers behind requireSession(). */
 export function currentUser(c: Context<AppEnv>) {
   const user = c.get('user');
-  if (!user) throw new UnauthorizedError();
+  if (!user) throw new DomainError('AUTHENTICATION_REQUIRED', 'Authentication required');
   return user;
-}
-
-/**
- * The standard policy of an API route: the session (required or optional), then the per-user API rate limit
- * (per IP for anonymous callers). Use as a createRoute `middleware`.
- */
-export function apiPolicy(auth: SessionPolicy['auth']): MiddlewareHandler<AppEnv>[] {
-  return [requireSession({ auth }), rateLimit(RATE_LIMIT_PRESETS.api)];
 }

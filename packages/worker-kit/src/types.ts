@@ -1,67 +1,34 @@
-import type { Database } from '@codex/database';
+import type { AuthSession, AuthSessionResponse, AuthUser } from '@codex/contract';
+import type { DbHandle } from '@codex/database';
+import type { z } from 'zod';
+import type { BaseConfig, baseEnv } from './env';
 
-/** The authenticated user as the auth worker's GET /api/auth/session describes it. */
-export interface SessionUser {
-  id: string;
-  email: string;
-  name: string;
-  role: 'viewer' | 'creator' | 'admin';
-  emailVerified: boolean;
-  image: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface SessionInfo {
-  id: string;
-  userId: string;
-  expiresAt: string;
-  createdAt: string;
-}
-
-export interface SessionData {
-  user: SessionUser;
-  session: SessionInfo;
-}
+/** The signed-in user, as the auth worker's GET /api/auth/session describes it (one definition: the contract). */
+export type SessionUser = AuthUser;
+export type SessionInfo = AuthSession;
+export type SessionData = AuthSessionResponse;
 
 /**
- * Bindings and vars every worker may receive. In Cloudflare they come from
- * wrangler.jsonc (vars, KV, R2, service bindings) and secrets; locally from
- * Miniflare through the dev host. Individual workers extend this.
+ * The bindings as the runtime hands them to `fetch(request, env)`: vars, secrets, KV, R2, service bindings. Each
+ * worker declares the ones it relies on in `src/env.ts`; handlers read the parsed, typed `c.var.config`.
  */
-export interface AppBindings {
-  ENVIRONMENT?: string;
-  /** Comma-separated allow-list of browser origins for CORS. */
-  CORS_ORIGINS?: string;
-  /** debug | info | warn | error | silent (default info). */
-  LOG_LEVEL?: string;
-  /** Public base URL of this worker (used in links such as the email verification link). */
-  PUBLIC_URL?: string;
-
-  DATABASE_URL?: string;
-  NEON_WS_PROXY?: string;
-  /** An open embedded (PGlite) database, injected by the Node dev host and tests. */
-  EMBEDDED_DB?: Database;
-
-  RATE_LIMIT_KV?: KVNamespace;
-  AUTH_SESSION_KV?: KVNamespace;
-  MEDIA_BUCKET?: R2Bucket;
-  /** Static assets (the self-hosted Scalar bundle). */
-  ASSETS?: Fetcher;
-  /** Service binding to the auth worker (production); AUTH_URL is used when it is absent. */
-  AUTH_SERVICE?: Fetcher;
-  AUTH_URL?: string;
-}
+export type AppBindings = z.input<typeof baseEnv>;
 
 export interface AppVariables {
   requestId: string;
+  /** The worker's name in logs and /health. */
+  service: string;
+  /** The parsed base environment; a worker's own settings: `readConfig(WorkerEnv, c)` (src/env.ts). */
+  config: BaseConfig;
   user: SessionUser | undefined;
   session: SessionInfo | undefined;
   /** Raw session token of the caller (never logged). */
   sessionToken: string | undefined;
+  /** The request's database handle, opened on first use by getDb(c). */
+  dbHandle: DbHandle | undefined;
 }
 
-export interface AppEnv<B extends AppBindings = AppBindings> {
-  Bindings: B;
+export interface AppEnv {
+  Bindings: AppBindings;
   Variables: AppVariables;
 }

@@ -28,6 +28,8 @@ export interface DocumentedResponse {
   headers: Record<string, { required: boolean; schema: JsonSchema }>;
   /** JSON pointer (without '#') of the response object, for $ref-based validation. */
   pointer: string;
+  /** For an error envelope: the error codes this status lists (error.code's enum). */
+  codes: string[];
 }
 
 export interface Operation {
@@ -172,7 +174,13 @@ export function indexContract(doc: Obj, file = '(in memory)'): Contract {
           const hd = deref<Obj>(doc, rawH);
           headers[h.toLowerCase()] = { required: Boolean(hd.required), schema: (hd.schema ?? {}) as JsonSchema };
         }
-        responses.push({ key, content, headers, pointer: `${base}/responses/${pointerEscape(key)}` });
+        responses.push({
+          key,
+          content,
+          headers,
+          pointer: `${base}/responses/${pointerEscape(key)}`,
+          codes: errorCodesOf(content['application/json']),
+        });
       }
       const security = (op.security ?? doc.security ?? []) as Array<Record<string, string[]>>;
       const sessionRequired =
@@ -226,4 +234,12 @@ export function findOperation(contract: Contract, ref: string): Operation | unde
   if (!m) return undefined;
   const [, method, path] = m;
   return contract.operations.find((o) => o.method === method?.toUpperCase() && o.path === path);
+}
+
+/** The codes an error response lists: error.code is `allOf: [ErrorCode, { enum }]`. */
+function errorCodesOf(schema: JsonSchema | undefined): string[] {
+  const code = (
+    schema as { properties?: { error?: { properties?: { code?: { allOf?: Array<{ enum?: unknown[] }> } } } } }
+  )?.properties?.error?.properties?.code;
+  return (code?.allOf ?? []).flatMap((s) => (Array.isArray(s.enum) ? s.enum.map(String) : []));
 }

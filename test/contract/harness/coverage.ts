@@ -31,6 +31,9 @@ export class Coverage {
     for (const op of operations) {
       if (!this.hasSuccess(op.operationId)) noSuccess.push(`${op.operationId} (${op.method} ${op.path})`);
       for (const s of documentedStatuses(op)) {
+        // 500 is the contract's promise about unexpected failures (an envelope with INTERNAL_ERROR and nothing
+        // internal), not something a request can choose to cause; the worker-kit tests provoke it.
+        if (s === 500) continue;
         if (!this.has(op.operationId, s)) unexercised.push(`${op.operationId} ${s}`);
       }
     }

@@ -9,3 +9,6 @@ export const DATABASE_UNREACHABLE: Record<string, unknown> = {
 
 /** No static assets binding (the Scalar bundle cannot be served). */
 export const NO_ASSETS: Record<string, unknown> = { ASSETS: undefined };
+
+/** A setting the worker's configuration schema refuses (not one of its environments). */
+export const INVALID_CONFIGURATION: Record<string, unknown> = { ENVIRONMENT: 'not-an-environment' };

@@ -232,14 +232,13 @@ export function generateNegatives(contract: Contract, op: Operation): NegativeCa
 
   const jsonType = jsonMediaType(op);
   // A signed body (Stripe webhooks, security scheme `stripeSignature`): any change to the body is a signature
-  // failure (401), so no body mutations are generated; instead: the signature header missing → 400. The
-  // operation's scenarios cover bad signatures.
+  // failure (401), so no body mutations are generated; instead: the signature header missing → 401
+  // MISSING_SIGNATURE (the security scheme's credential is absent). The operation's scenarios cover bad signatures.
   const signedBody = op.security.some((req) => 'stripeSignature' in req);
   if (jsonType && signedBody) {
     out.push({
-      name: 'signature: stripe-signature header missing → 400',
-      status: 400,
-      field: 'stripe-signature',
+      name: 'signature: stripe-signature header missing → 401',
+      status: 401,
       mutate: (base) => {
         const headers = { ...base.headers };
         for (const k of Object.keys(headers)) if (k.toLowerCase() === 'stripe-signature') delete headers[k];

@@ -191,11 +191,7 @@ export function checkResponse(
     if (!isJsonMedia(contentType))
       problems.push(`${where}: an error must be the JSON envelope, got Content-Type "${contentType}"`);
     else {
-      const envelopeErrors =
-        checker.contract.doc.components &&
-        (checker.contract.doc.components as Record<string, Record<string, unknown>>).schemas?.ErrorResponse
-          ? checker.validator.validateComponent('ErrorResponse', body)
-          : ['the contract has no ErrorResponse component'];
+      const envelopeErrors = checker.validator.validateEnvelope(body);
       if (envelopeErrors.length)
         problems.push(`${where}: error body is not the envelope: ${envelopeErrors.join('; ')}`);
       const env = body as { requestId?: unknown } | undefined;

@@ -14,7 +14,32 @@ export interface SchemaValidator {
   validate(pointer: string, value: unknown): string[];
   /** Validates against a component schema by name. */
   validateComponent(name: string, value: unknown): string[];
+  /**
+   * Validates an error body against the standard envelope `{ error: { code, message, details? }, requestId,
+   * timestamp }`, nothing else, with `code` one of the contract's ErrorCode values.
+   */
+  validateEnvelope(value: unknown): string[];
 }
+
+const ENVELOPE = {
+  type: 'object',
+  required: ['error', 'requestId', 'timestamp'],
+  additionalProperties: false,
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      additionalProperties: false,
+      properties: {
+        code: { $ref: `${DOC_ID}#/components/schemas/ErrorCode` },
+        message: { type: 'string', minLength: 1 },
+        details: { oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] },
+      },
+    },
+    requestId: { type: 'string', minLength: 1 },
+    timestamp: { type: 'string', format: 'date-time' },
+  },
+};
 
 function formatErrors(errors: ErrorObject[] | null | undefined): string[] {
   return (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}${paramsNote(e)}`);
@@ -36,6 +61,7 @@ export function createValidator(contract: Contract): SchemaValidator {
   }
   ajv.addSchema({ ...contract.doc, $id: DOC_ID } as object);
   const cache = new Map<string, ValidateFunction>();
+  let envelope: ValidateFunction | undefined;
   const compile = (pointer: string) => {
     let fn = cache.get(pointer);
     if (!fn) {
@@ -56,6 +82,10 @@ export function createValidator(contract: Contract): SchemaValidator {
     validateComponent(name, value) {
       const fn = compile(`/components/schemas/${name}`);
       return fn(value) ? [] : formatErrors(fn.errors);
+    },
+    validateEnvelope(value) {
+      envelope ??= ajv.compile(ENVELOPE);
+      return envelope(value) ? [] : formatErrors(envelope.errors);
     },
   };
 }

@@ -314,16 +314,16 @@ export const authScenarios = defineScenarios({
       },
     }),
     defineCase({
-      name: 'a forged token → 400 INVALID_TOKEN',
-      status: 400,
+      name: 'a forged token → 422 INVALID_TOKEN',
+      status: 422,
       request: () => ({ body: { token: 'eyJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6Im1hbGxvcnlAZXhhbXBsZS5jb20ifQ.forged' } }),
       assert(_ctx, res) {
         expect(errorOf(res).code).toBe('INVALID_TOKEN');
       },
     }),
     defineCase({
-      name: 'a token whose payload names another user (signature broken) → 400, nobody verified',
-      status: 400,
+      name: 'a token whose payload names another user (signature broken) → 422, nobody verified',
+      status: 422,
       localOnly: true,
       async setup(ctx) {
         const victim = await ctx.register();
@@ -463,13 +463,13 @@ export const authScenarios = defineScenarios({
         expect((await login(ctx, s.u.email, NEW_PASSWORD)).status).toBe(200);
         // The token works once.
         const again = await ctx.call('resetPassword', { body: { token: s.token, newPassword: 'Third-pass-9012' } });
-        expect(again.status).toBe(400);
+        expect(again.status).toBe(422);
         expect(errorOf(again).code).toBe('INVALID_TOKEN');
       },
     }),
     defineCase({
-      name: 'an unknown token → 400 INVALID_TOKEN',
-      status: 400,
+      name: 'an unknown token → 422 INVALID_TOKEN',
+      status: 422,
       request: () => ({ body: { token: 'no-such-token-123', newPassword: NEW_PASSWORD } }),
       assert(_ctx, res) {
         expect(errorOf(res).code).toBe('INVALID_TOKEN');

@@ -822,6 +822,27 @@ export const contentScenarios = defineScenarios({
 
   streamContent: [
     defineCase({
+      name: 'ready media whose file is missing from storage → 404 MEDIA_FILE_MISSING (nothing internal leaks)',
+      status: 404,
+      localOnly: true,
+      async setup(ctx) {
+        const item = await publishedContent(ctx, await ctx.freshUser());
+        const url = await streamingUrl(ctx, await ctx.freshUser(), item.id);
+        const [row] = await ctx.db
+          .select({ key: mediaItems.storageKey })
+          .from(mediaItems)
+          .innerJoin(content, eq(content.mediaItemId, mediaItems.id))
+          .where(eq(content.id, item.id));
+        await ctx.platform.bucket.delete(row?.key ?? '');
+        return { url, key: row?.key ?? '' };
+      },
+      request: (_ctx, s) => streamSpec(s.url),
+      assert: (_ctx, res, s) => {
+        expect((res.body as { error: { code: string } }).error.code).toBe('MEDIA_FILE_MISSING');
+        expect(res.text).not.toContain(s.key);
+      },
+    }),
+    defineCase({
       name: 'the whole file with its type and Accept-Ranges',
       status: 200,
       negativeBase: true,
@@ -876,6 +897,24 @@ export const contentScenarios = defineScenarios({
   ],
 
   savePlaybackProgress: [
+    defineCase({
+      name: 'a position after the end → 422 INVALID_PROGRESS, nothing saved',
+      status: 422,
+      async setup(ctx) {
+        return { item: await publishedContent(ctx, await ctx.freshUser()), viewer: await ctx.freshUser() };
+      },
+      request: (_ctx, s) => ({
+        params: { contentId: s.item.id },
+        body: { positionSeconds: 121, durationSeconds: 120, completed: false },
+        cookie: s.viewer.cookie,
+      }),
+      async assert(ctx, res, s) {
+        expect((res.body as { error: { code: string } }).error.code).toBe('INVALID_PROGRESS');
+        if (ctx.live) return;
+        const rows = await ctx.db.select().from(playbackProgress).where(eq(playbackProgress.userId, s.viewer.id));
+        expect(rows).toHaveLength(0);
+      },
+    }),
     defineCase({
       name: 'saves the position (one row per user and content)',
       status: 200,

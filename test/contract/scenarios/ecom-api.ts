@@ -116,8 +116,25 @@ function webhookCases(endpoint: WebhookEndpoint): Case[] {
       },
     }),
     defineCase({
-      name: 'no stripe-signature header → 400, nothing logged',
+      name: 'a correctly signed body that is not a Stripe event → 400 INVALID_EVENT, nothing logged',
       status: 400,
+      localOnly: true,
+      async setup() {
+        const payload = JSON.stringify({ hello: 'world', id: eventId() });
+        return { payload, signature: await sign(payload, WEBHOOK_SECRETS[endpoint]) };
+      },
+      request: (_ctx, s) => ({
+        rawBody: s.payload,
+        headers: { 'content-type': 'application/json', 'stripe-signature': s.signature },
+      }),
+      async assert(ctx, res, s) {
+        expect(errorOf(res).code).toBe('INVALID_EVENT');
+        expect(await eventRows(ctx, JSON.parse(s.payload).id)).toEqual([]);
+      },
+    }),
+    defineCase({
+      name: 'no stripe-signature header → 401 MISSING_SIGNATURE, nothing logged',
+      status: 401,
       localOnly: true,
       setup: () => signed(endpoint, sample.type, sample.object),
       request: (_ctx, s) => ({ rawBody: s.payload, headers: { 'content-type': 'application/json' } }),
@@ -137,7 +154,7 @@ function webhookCases(endpoint: WebhookEndpoint): Case[] {
       },
       request: (_ctx, s) => webhookRequest(s),
       async assert(ctx, res, s) {
-        expect(errorOf(res).code).toBe('INVALID_SIGNATURE');
+        expect(errorOf(res).code).toBe('INVALID_WEBHOOK_SIGNATURE');
         expect(await eventRows(ctx, s.id)).toEqual([]);
       },
     }),

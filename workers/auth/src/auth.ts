@@ -3,94 +3,38 @@
  * Only our contract routes call it (through `auth.api.*`); its own HTTP handler is never mounted.
  */
 
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, ServiceUnavailableError } from '@codex/contract';
+import { PASSWORD_MIN_LENGTH } from '@codex/contract';
+import type { Database } from '@codex/database';
 import { accounts, sessions, users, verificationTokens } from '@codex/database';
-import {
-  type AppBindings,
-  type AppEnv,
-  describeError,
-  getDb,
-  getLogger,
-  type Logger,
-  SESSION_COOKIE,
-} from '@codex/worker-kit';
+import { SESSION_COOKIE } from '@codex/domain';
+import { describeError, type Logger } from '@codex/worker-kit';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { betterAuth } from 'better-auth/minimal';
-import type { Context } from 'hono';
-import {
-  createEmailSender,
-  deliver,
-  type EmailBindings,
-  type EmailSender,
-  resetPasswordEmail,
-  verificationEmail,
-} from './email';
+import { createEmailSender, deliver, resetPasswordEmail, verificationEmail } from './email';
+import type { AuthSettings } from './env';
 import { hashPassword, verifyPassword } from './password';
-
-export interface AuthBindings extends AppBindings, EmailBindings {
-  /** Signs session cookies and verification tokens (secret; at least 32 characters outside development). */
-  BETTER_AUTH_SECRET?: string;
-  /** The web app: password reset links point to `${WEB_APP_URL}/reset-password?token=...`. */
-  WEB_APP_URL?: string;
-}
-
-export type AuthContext = Context<AppEnv<AuthBindings>>;
 
 /** Sessions last 24 hours from sign-in; they are not extended by use. */
 export const SESSION_TTL_SECONDS = 24 * 60 * 60;
 export const VERIFY_EMAIL_TTL_SECONDS = 24 * 60 * 60;
 export const RESET_PASSWORD_TTL_SECONDS = 60 * 60;
-export const MIN_SECRET_LENGTH = 32;
 /** Prefix better-auth gives the identifier of a password reset token in verification_tokens. */
 export const RESET_PASSWORD_IDENTIFIER_PREFIX = 'reset-password:';
-
-const DEVELOPMENT_SECRET = 'codex-development-only-secret-do-not-use-in-production';
-
-export interface AuthConfig {
-  secret: string;
-  /** Origin of this worker, used in the links we email. */
-  publicUrl: string;
-  /** Origin of the web app (password reset page). */
-  webAppUrl: string;
-  secureCookies: boolean;
-}
-
-function isLocal(env: AuthBindings) {
-  return env.ENVIRONMENT === 'development' || env.ENVIRONMENT === 'test';
-}
-
-function origin(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    return new URL(url).origin;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * The auth configuration, or a 503 when it is unsafe to run: outside development and test the
- * secret (≥ 32 characters) and PUBLIC_URL must be set — links are never built from the Host header.
+ * better-auth counts UTF-16 units; our contract counts code points (≤ 128), which can be up to 512 UTF-16 units.
+ * The contract's schema is the gate; better-auth's own maximum only has to let everything it allows through.
  */
-export function authConfig(env: AuthBindings, requestUrl: string): AuthConfig {
-  const local = isLocal(env);
-  const secret = env.BETTER_AUTH_SECRET || (local ? DEVELOPMENT_SECRET : '');
-  if (secret.length < MIN_SECRET_LENGTH) {
-    throw new ServiceUnavailableError('Authentication is not configured', 'AUTH_NOT_CONFIGURED');
-  }
-  const publicUrl = origin(env.PUBLIC_URL) ?? (local ? new URL(requestUrl).origin : undefined);
-  if (!publicUrl) throw new ServiceUnavailableError('Authentication is not configured', 'AUTH_NOT_CONFIGURED');
-  try {
-    createEmailSender(env);
-  } catch {
-    throw new ServiceUnavailableError('Authentication is not configured', 'AUTH_NOT_CONFIGURED');
-  }
-  return {
-    secret,
-    publicUrl,
-    webAppUrl: origin(env.WEB_APP_URL) ?? publicUrl,
-    secureCookies: env.ENVIRONMENT !== 'development',
-  };
+const BETTER_AUTH_MAX_PASSWORD_UNITS = 512;
+
+/** What the auth service needs from its environment for one request. */
+export interface AuthDeps {
+  /** The request's database, opened on first use (a warm session cache never needs it). */
+  db: () => Database;
+  settings: AuthSettings;
+  log: Logger;
+  logLevel: string;
+  /** Work that may finish after the response (emails), when the runtime offers it. */
+  waitUntil?: ((p: Promise<unknown>) => void) | undefined;
 }
 
 /** What better-auth did during one request, captured through its hooks. */
@@ -119,21 +63,16 @@ function betterAuthLogger(log: Logger, level: string | undefined) {
   };
 }
 
-function buildAuth(c: AuthContext, config: AuthConfig, email: EmailSender, events: AuthEvents) {
-  const log = getLogger(c as unknown as Context<AppEnv>);
-  let executionCtx: ExecutionContext | undefined;
-  try {
-    executionCtx = c.executionCtx;
-  } catch {
-    executionCtx = undefined;
-  }
+function buildAuth(deps: AuthDeps, events: AuthEvents) {
+  const { settings, log, waitUntil } = deps;
+  const email = createEmailSender(settings.email);
   return betterAuth({
     appName: 'Codex',
-    baseURL: config.publicUrl,
+    baseURL: settings.publicUrl,
     basePath: '/api/auth',
-    secret: config.secret,
-    trustedOrigins: [config.publicUrl, config.webAppUrl],
-    database: drizzleAdapter(getDb(c as unknown as Context<AppEnv>), {
+    secret: settings.secret,
+    trustedOrigins: [settings.publicUrl, settings.webAppUrl],
+    database: drizzleAdapter(deps.db(), {
       provider: 'pg',
       schema: { user: users, session: sessions, account: accounts, verification: verificationTokens },
       transaction: true,
@@ -151,12 +90,12 @@ function buildAuth(c: AuthContext, config: AuthConfig, email: EmailSender, event
       // so that workers can gate what needs a verified address.
       requireEmailVerification: false,
       minPasswordLength: PASSWORD_MIN_LENGTH,
-      maxPasswordLength: PASSWORD_MAX_LENGTH,
+      maxPasswordLength: BETTER_AUTH_MAX_PASSWORD_UNITS,
       password: { hash: hashPassword, verify: verifyPassword },
       resetPasswordTokenExpiresIn: RESET_PASSWORD_TTL_SECONDS,
       revokeSessionsOnPasswordReset: true,
       sendResetPassword: async ({ user, token }) => {
-        const link = `${config.webAppUrl}/reset-password?token=${encodeURIComponent(token)}`;
+        const link = `${settings.webAppUrl}/reset-password?token=${encodeURIComponent(token)}`;
         await deliver(email, resetPasswordEmail(user.email, user.name, link), log);
       },
     },
@@ -166,7 +105,7 @@ function buildAuth(c: AuthContext, config: AuthConfig, email: EmailSender, event
       autoSignInAfterVerification: false,
       expiresIn: VERIFY_EMAIL_TTL_SECONDS,
       sendVerificationEmail: async ({ user, token }) => {
-        const link = `${config.publicUrl}/api/auth/verify-email?token=${encodeURIComponent(token)}`;
+        const link = `${settings.publicUrl}/api/auth/verify-email?token=${encodeURIComponent(token)}`;
         await deliver(email, verificationEmail(user.email, user.name, link), log);
       },
       afterEmailVerification: async (user) => {
@@ -200,19 +139,19 @@ function buildAuth(c: AuthContext, config: AuthConfig, email: EmailSender, event
       cookies: {
         session_token: {
           name: SESSION_COOKIE,
-          attributes: { httpOnly: true, secure: config.secureCookies, sameSite: 'strict', path: '/' },
+          attributes: { httpOnly: true, secure: settings.secureCookies, sameSite: 'strict', path: '/' },
         },
       },
       ipAddress: { ipAddressHeaders: ['cf-connecting-ip'] },
       // In Workers, emails leave after the response (same timing whether or not an account exists).
-      ...(executionCtx
-        ? { backgroundTasks: { handler: (p: Promise<unknown>) => executionCtx.waitUntil(p.catch(() => undefined)) } }
+      ...(waitUntil
+        ? { backgroundTasks: { handler: (p: Promise<unknown>) => waitUntil(p.catch(() => undefined)) } }
         : {}),
     },
-    // Our own KV rate limiter guards the routes.
+    // Our own rate limiter guards the routes.
     rateLimit: { enabled: false },
     telemetry: { enabled: false },
-    logger: betterAuthLogger(log, c.env?.LOG_LEVEL),
+    logger: betterAuthLogger(log, deps.logLevel),
   });
 }
 
@@ -221,13 +160,10 @@ export type CodexAuth = ReturnType<typeof buildAuth>;
 export interface AuthRuntime {
   auth: CodexAuth;
   events: AuthEvents;
-  config: AuthConfig;
 }
 
-/** A better-auth instance for this request (its database, its bindings). */
-export function createAuth(c: AuthContext): AuthRuntime {
-  const config = authConfig(c.env ?? {}, c.req.url);
+/** A better-auth instance for this request (its database, its settings). */
+export function createAuth(deps: AuthDeps): AuthRuntime {
   const events: AuthEvents = { verifiedUserIds: [] };
-  const auth = buildAuth(c, config, createEmailSender(c.env ?? {}), events);
-  return { auth, events, config };
+  return { auth: buildAuth(deps, events), events };
 }

@@ -26,32 +26,20 @@ export interface EmailSender {
 export const EMAIL_TRANSPORTS = ['console', 'memory', 'http'] as const;
 export type EmailTransport = (typeof EMAIL_TRANSPORTS)[number];
 
-export interface EmailBindings {
-  ENVIRONMENT?: string;
-  EMAIL_TRANSPORT?: string;
-  EMAIL_API_URL?: string;
-  EMAIL_API_KEY?: string;
-  /** Sender address for the http transport, e.g. "Codex <no-reply@revelations.studio>". */
-  EMAIL_FROM?: string;
-}
-
 /** Messages sent with the `memory` transport, oldest first (tests read and clear it). */
 export const outbox: EmailMessage[] = [];
 
 const HTTP_TIMEOUT_MS = 10_000;
 
-export function emailTransportFor(env: EmailBindings): EmailTransport {
-  const chosen = env.EMAIL_TRANSPORT?.trim();
-  if (chosen) {
-    if ((EMAIL_TRANSPORTS as readonly string[]).includes(chosen)) return chosen as EmailTransport;
-    throw new Error(`Unknown EMAIL_TRANSPORT "${chosen}"`);
-  }
-  const environment = env.ENVIRONMENT ?? 'development';
-  return environment === 'development' || environment === 'test' ? 'console' : 'http';
+export interface EmailSettings {
+  transport: EmailTransport;
+  apiUrl: string | undefined;
+  apiKey: string | undefined;
+  from: string | undefined;
 }
 
-export function createEmailSender(env: EmailBindings): EmailSender {
-  const transport = emailTransportFor(env);
+export function createEmailSender(settings: EmailSettings): EmailSender {
+  const { transport } = settings;
   switch (transport) {
     case 'memory':
       return {
@@ -72,15 +60,15 @@ export function createEmailSender(env: EmailBindings): EmailSender {
       return {
         transport,
         async send(message) {
-          if (!env.EMAIL_API_URL) throw new Error('EMAIL_API_URL is not configured');
-          const res = await fetch(env.EMAIL_API_URL, {
+          if (!settings.apiUrl) throw new Error('EMAIL_API_URL is not configured');
+          const res = await fetch(settings.apiUrl, {
             method: 'POST',
             headers: {
               'content-type': 'application/json',
-              ...(env.EMAIL_API_KEY ? { authorization: `Bearer ${env.EMAIL_API_KEY}` } : {}),
+              ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
             },
             body: JSON.stringify({
-              ...(env.EMAIL_FROM ? { from: env.EMAIL_FROM } : {}),
+              ...(settings.from ? { from: settings.from } : {}),
               to: message.to,
               subject: message.subject,
               text: message.text,

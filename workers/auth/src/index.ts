@@ -1,11 +1,11 @@
 import { createWorker } from '@codex/worker-kit';
-import { type AuthBindings, authConfig } from './auth';
-import { registerEmailRoutes } from './routes/email';
-import { registerSessionRoutes } from './routes/session';
-import { registerVerifyEmailPageRoute } from './routes/verify-email-page';
+import { AuthEnv } from './env';
+import { emailRoutes } from './routes/email';
+import { sessionRoutes } from './routes/session';
+import { verifyEmailPageRoutes } from './routes/verify-email-page';
 
-/** The auth worker. Routes live in ./routes; better-auth setup in ./auth; the operations in ./service. */
-export const app = createWorker<AuthBindings>({
+/** The auth worker. Routes live in ./routes (one group per resource); better-auth setup in ./auth; the operations in ./service. */
+export const app = createWorker({
   service: 'auth-worker',
   name: 'auth',
   title: 'Codex Auth API',
@@ -16,21 +16,19 @@ export const app = createWorker<AuthBindings>({
     staging: 'https://auth-staging.revelations.studio',
     development: 'http://localhost:42069',
   },
+  env: AuthEnv,
   kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV', kv_session: 'AUTH_SESSION_KV' },
 });
 
-// Fail closed: without a secret (or PUBLIC_URL) outside development and test, every auth route answers 503.
 // Auth answers are personal: never stored by caches.
 app.use('/api/auth/*', async (c, next) => {
-  authConfig(c.env ?? {}, c.req.url);
   await next();
   c.header('Cache-Control', 'no-store');
 });
 
-registerEmailRoutes(app);
-registerSessionRoutes(app);
-registerVerifyEmailPageRoute(app);
+app.route('/', emailRoutes);
+app.route('/', sessionRoutes);
+app.route('/', verifyEmailPageRoutes);
 
 // Only the app is exported: workerd takes every named export of the main module for an entrypoint.
-// (BCRYPT_COST and the hash helpers live in ./password.)
 export default app;

@@ -1,43 +1,22 @@
-/**
- * The auth operations behind the contract routes. Each call builds better-auth for the request,
- * calls its server API, and returns what the route needs: the shaped body and the session cookie
- * to forward. The KV session cache is kept coherent here: whatever ends or changes a session
- * removes the cache entries at once.
- */
-
-import {
-  ApiError,
-  type AuthUser,
-  ConflictError,
-  type LoginRequest,
-  type RegisterRequest,
-  ServiceUnavailableError,
-  UnauthorizedError,
-  ValidationError,
-} from '@codex/contract';
+import type { AuthUser, LoginRequest, RegisterRequest } from '@codex/contract';
 import { sessions, users, verificationTokens } from '@codex/database';
-import {
-  type AppEnv,
-  evictSessions,
-  getDb,
-  getLogger,
-  readSessionCache,
-  SESSION_COOKIE,
-  type SessionData,
-  writeSessionCache,
-} from '@codex/worker-kit';
+import { DomainError, SESSION_COOKIE } from '@codex/domain';
+import { evictSessions, readSessionCache, type SessionData, writeSessionCache } from '@codex/worker-kit';
 import { APIError } from 'better-auth/api';
 import { and, eq, like } from 'drizzle-orm';
-import type { Context } from 'hono';
-import { type AuthContext, type AuthRuntime, createAuth, RESET_PASSWORD_IDENTIFIER_PREFIX } from './auth';
+import { type AuthDeps, type AuthRuntime, createAuth, RESET_PASSWORD_IDENTIFIER_PREFIX } from './auth';
 import { toAuthUser, toSessionData } from './shape';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export class InvalidTokenError extends ApiError {
-  constructor() {
-    super(400, 'INVALID_TOKEN', 'The link is invalid or has expired');
-  }
+const invalidToken = () => new DomainError('INVALID_TOKEN', 'The link is invalid or has expired');
+
+/** Everything the auth service needs: the request's database, settings and logger, the session cache, the client. */
+export interface AuthServiceDeps extends AuthDeps {
+  /** The session cache (AUTH_SESSION_KV), shared with the other workers. */
+  kv: KVNamespace | undefined;
+  /** Recorded on new sessions. */
+  client: { userAgent: string | undefined; ip: string | undefined };
 }
 
 /** The result of an operation that sets or clears the session cookie. */
@@ -90,32 +69,36 @@ function jwtPayload(token: string): { email?: unknown; userId?: unknown } {
   }
 }
 
+/**
+ * Accounts and sessions over better-auth: each call drives better-auth's server API and returns what the route needs
+ * (the shaped body and the session cookie to forward). The KV session cache is kept coherent here: whatever ends
+ * or changes a session removes the cache entries at once.
+ */
 export class AuthService {
   private built: AuthRuntime | undefined;
 
-  constructor(private readonly c: AuthContext) {}
+  constructor(private readonly deps: AuthServiceDeps) {}
 
   /** better-auth for this request, built on first use (a warm session cache never needs it). */
   private get runtime(): AuthRuntime {
-    this.built ??= createAuth(this.c);
+    this.built ??= createAuth(this.deps);
     return this.built;
   }
 
   private get db() {
-    return getDb(this.c as unknown as Context<AppEnv>);
+    return this.deps.db();
   }
 
   private get kv() {
-    return this.c.env?.AUTH_SESSION_KV;
+    return this.deps.kv;
   }
 
   /** Headers better-auth gets: the session cookie (only ours) and what it records on a session. */
   private headers(cookieValue?: string) {
     const h = new Headers();
     if (cookieValue !== undefined) h.set('cookie', `${SESSION_COOKIE}=${encodeURIComponent(cookieValue)}`);
-    const ua = this.c.req.header('user-agent');
-    if (ua) h.set('user-agent', ua.slice(0, 512));
-    const ip = this.c.req.header('cf-connecting-ip');
+    const { userAgent, ip } = this.deps.client;
+    if (userAgent) h.set('user-agent', userAgent.slice(0, 512));
     if (ip) h.set('cf-connecting-ip', ip);
     return h;
   }
@@ -145,7 +128,9 @@ export class AuthService {
         if (code === 'USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL' || code === 'USER_ALREADY_EXISTS') throw this.emailTaken();
         // Our schema mirrors better-auth's checks; should they ever disagree, the answer is still a 400.
         if (e instanceof APIError && e.statusCode === 400) {
-          throw new ValidationError('Request validation failed', [{ field: fieldOf(code), message: e.message, code }]);
+          throw new DomainError('VALIDATION_ERROR', 'Request validation failed', [
+            { field: fieldOf(code), message: e.message, code: code ?? 'invalid' },
+          ]);
         }
         if (code === 'FAILED_TO_CREATE_USER') {
           // A concurrent registration won the unique index between better-auth's check and its insert.
@@ -158,7 +143,7 @@ export class AuthService {
   }
 
   private emailTaken() {
-    return new ConflictError('An account with this email already exists', 'EMAIL_TAKEN');
+    return new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
   }
 
   async login(input: LoginRequest): Promise<WithCookie<SessionData>> {
@@ -171,7 +156,7 @@ export class AuthService {
       .catch((e: unknown) => {
         // Unknown email and wrong password get the same answer (better-auth hashes either way).
         if (e instanceof APIError && (e.statusCode === 401 || e.statusCode === 400)) {
-          throw new UnauthorizedError('Invalid email or password', 'INVALID_CREDENTIALS');
+          throw new DomainError('INVALID_CREDENTIALS', 'Invalid email or password');
         }
         throw e;
       });
@@ -200,12 +185,12 @@ export class AuthService {
 
   async signOut(cookieValue: string): Promise<WithCookie<{ success: true }>> {
     const found = await this.lookup(cookieValue);
-    if (!found) throw new UnauthorizedError('Session is invalid or expired');
+    if (!found) throw new DomainError('SESSION_INVALID', 'Session is invalid or expired');
     const token = found.session.token;
     const result = await this.runtime.auth.api.signOut({ headers: this.headers(cookieValue), returnHeaders: true });
     // better-auth logs and swallows a failed delete; never report success for a session that lives on.
     const [still] = await this.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.token, token));
-    if (still) throw new ServiceUnavailableError('Could not end the session, retry', 'SIGNOUT_FAILED');
+    if (still) throw new DomainError('SIGNOUT_FAILED', 'Could not end the session, retry');
     await evictSessions(this.kv, [token]);
     return { body: { success: true }, setCookies: sessionCookies(result.headers) };
   }
@@ -224,14 +209,14 @@ export class AuthService {
       await this.runtime.auth.api.verifyEmail({ query: { token } });
     } catch (e) {
       // better-auth's APIError (bad signature, expired, unknown user) or its payload check (ZodError).
-      if (e instanceof APIError || (e instanceof Error && e.name === 'ZodError')) throw new InvalidTokenError();
+      if (e instanceof APIError || (e instanceof Error && e.name === 'ZodError')) throw invalidToken();
       throw e;
     }
     // The token's signature was checked by better-auth; its payload names the user.
     const payload = jwtPayload(token);
     const email = typeof payload.email === 'string' ? payload.email.toLowerCase() : '';
     const [user] = await this.db.select().from(users).where(eq(users.email, email));
-    if (!user?.emailVerified) throw new InvalidTokenError();
+    if (!user?.emailVerified) throw invalidToken();
     await this.evictUserSessions(user.id);
     return toAuthUser(user);
   }
@@ -242,7 +227,7 @@ export class AuthService {
     } catch (e) {
       if (e instanceof APIError) {
         // Same answer whatever happened: no account enumeration.
-        getLogger(this.c as unknown as Context<AppEnv>).warn('password reset request refused', {
+        this.deps.log.warn('password reset request refused', {
           code: betterAuthCode(e),
         });
         return;
@@ -257,7 +242,7 @@ export class AuthService {
       .select({ userId: verificationTokens.value })
       .from(verificationTokens)
       .where(eq(verificationTokens.identifier, identifier));
-    if (!row || !UUID.test(row.userId)) throw new InvalidTokenError();
+    if (!row || !UUID.test(row.userId)) throw invalidToken();
     // Read the session tokens before better-auth revokes the rows: the cache entries go too.
     const before = await this.db
       .select({ token: sessions.token })
@@ -268,9 +253,11 @@ export class AuthService {
     } catch (e) {
       if (e instanceof APIError && e.statusCode === 400) {
         if (betterAuthCode(e)?.startsWith('PASSWORD_TOO')) {
-          throw new ValidationError('Request validation failed', [{ field: 'newPassword', message: e.message }]);
+          throw new DomainError('VALIDATION_ERROR', 'Request validation failed', [
+            { field: 'newPassword', message: e.message, code: 'too_small' },
+          ]);
         }
-        throw new InvalidTokenError();
+        throw invalidToken();
       }
       throw e;
     }

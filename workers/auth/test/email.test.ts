@@ -164,7 +164,7 @@ describe('configuration', () => {
       env: { EMAIL_TRANSPORT: 'pigeon' },
     });
     expect(res.status).toBe(503);
-    expect(body.error.code).toBe('AUTH_NOT_CONFIGURED');
+    expect(body.error.code).toBe('SERVICE_MISCONFIGURED');
     expect(await userRow(platform, email)).toBeUndefined();
   });
 });

@@ -192,7 +192,7 @@ describe('register', () => {
   it('answers malformed JSON, a wrong content type and an oversized body in the envelope', async () => {
     const malformed = await send(platform, 'POST', '/api/auth/email/register', { rawBody: '{"email": "a@b.c",' });
     expect(malformed.res.status).toBe(400);
-    expect(malformed.body.error.code).toBe('BAD_REQUEST');
+    expect(malformed.body.error.code).toBe('MALFORMED_JSON');
     expect(malformed.body.requestId).toEqual(expect.any(String));
 
     const form = await send(platform, 'POST', '/api/auth/email/login', {
@@ -281,7 +281,7 @@ describe('login, session, sign-out', () => {
     expect(await cacheEntry(platform, signedIn.cookie)).toBeNull();
     const after = await send(platform, 'GET', '/api/auth/session', { cookie: signedIn.cookie });
     expect(after.res.status).toBe(401);
-    expect(after.body.error.code).toBe('UNAUTHORIZED');
+    expect(after.body.error.code).toBe('SESSION_INVALID');
     const twice = await send(platform, 'POST', '/api/auth/signout', { cookie: signedIn.cookie });
     expect(twice.res.status).toBe(401);
 
@@ -322,7 +322,8 @@ describe('login, session, sign-out', () => {
     for (const cookie of cases) {
       const sent = await send(platform, 'GET', '/api/auth/session', cookie ? { cookie } : {});
       expect(sent.res.status, String(cookie)).toBe(401);
-      expect(sent.body.error.code).toBe('UNAUTHORIZED');
+      const sessionCookieSent = cookie?.startsWith('codex-session=') ?? false;
+      expect(sent.body.error.code).toBe(sessionCookieSent ? 'SESSION_INVALID' : 'AUTHENTICATION_REQUIRED');
       const out = await send(platform, 'POST', '/api/auth/signout', cookie ? { cookie } : {});
       expect(out.res.status, String(cookie)).toBe(401);
     }

@@ -129,10 +129,10 @@ describe('email verification', () => {
     expect(replay.body.verified).toBe(true);
   });
 
-  it('refuses an invalid token with 400 INVALID_TOKEN and extra fields with 400 VALIDATION_ERROR', async () => {
+  it('refuses an invalid token with 422 INVALID_TOKEN and extra fields with 400 VALIDATION_ERROR', async () => {
     const reg = await register(platform);
     const bad = await send(platform, 'POST', '/api/auth/email/verify-email', { body: { token: 'abc.def.ghi' } });
-    expect(bad.res.status).toBe(400);
+    expect(bad.res.status).toBe(422);
     expect(bad.body.error.code).toBe('INVALID_TOKEN');
     const token = tokenFromLink(lastEmail(reg.email, 'verify-email')?.link ?? '');
     const extra = await send(platform, 'POST', '/api/auth/email/verify-email', { body: { token, userId: reg.userId } });
@@ -215,12 +215,12 @@ describe('password reset', () => {
     const replay = await send(platform, 'POST', '/api/auth/email/reset-password', {
       body: { token, newPassword: 'Yet-another-1' },
     });
-    expect(replay.res.status).toBe(400);
+    expect(replay.res.status).toBe(422);
     expect(replay.body.error.code).toBe('INVALID_TOKEN');
     const olderUse = await send(platform, 'POST', '/api/auth/email/reset-password', {
       body: { token: older, newPassword: 'Yet-another-1' },
     });
-    expect(olderUse.res.status).toBe(400);
+    expect(olderUse.res.status).toBe(422);
 
     const oldPassword = await send(platform, 'POST', '/api/auth/email/login', {
       body: { email: reg.email, password: PASSWORD },
@@ -231,14 +231,14 @@ describe('password reset', () => {
     expect(await sessionRows(platform, reg.userId)).toHaveLength(1);
   });
 
-  it('refuses an unknown token and a too-short new password with 400, changing nothing', async () => {
+  it('refuses an unknown token (422) and a too-short new password (400), changing nothing', async () => {
     const reg = await register(platform);
     await requestReset(reg.email);
     const token = tokenFromLink(lastEmail(reg.email, 'reset-password')?.link ?? '');
     const unknown = await send(platform, 'POST', '/api/auth/email/reset-password', {
       body: { token: 'x'.repeat(24), newPassword: 'Valid-password-1' },
     });
-    expect(unknown.res.status).toBe(400);
+    expect(unknown.res.status).toBe(422);
     expect(unknown.body.error.code).toBe('INVALID_TOKEN');
     const short = await send(platform, 'POST', '/api/auth/email/reset-password', {
       body: { token, newPassword: 'short' },

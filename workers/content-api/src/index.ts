@@ -1,11 +1,11 @@
 import { createWorker } from '@codex/worker-kit';
+import { ContentEnv } from './env';
 import { accessRoutes } from './routes/access';
 import { contentRoutes } from './routes/content';
 import { mediaRoutes } from './routes/media';
-import type { ContentBindings } from './routes/shared';
 
-/** The content-api worker. Routes live in ./routes; see README "How to add a route". */
-export const app = createWorker<ContentBindings>({
+/** The content-api worker. Routes live in ./routes (one group per resource); see README "How to add a route". */
+export const app = createWorker({
   service: 'content-api',
   name: 'content-api',
   title: 'Codex Content API',
@@ -16,6 +16,7 @@ export const app = createWorker<ContentBindings>({
     staging: 'https://content-api-staging.revelations.studio',
     development: 'http://localhost:4001',
   },
+  env: ContentEnv,
   kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV' },
   r2Checks: { r2_media: 'MEDIA_BUCKET' },
 });

@@ -76,9 +76,9 @@ describe('POST /api/media', () => {
     ['a size over 5 GiB', { fileSizeBytes: MEDIA_MAX_BYTES + 1 }, 'fileSizeBytes'],
     ['a fractional size', { fileSizeBytes: 10.5 }, 'fileSizeBytes'],
     ['an empty title', { title: '' }, 'title'],
-    ['a client-chosen storage key', { storageKey: 'media/victim/x/original' }, '(root)'],
-    ['a client-chosen status', { status: 'ready' }, '(root)'],
-    ['a client-chosen creatorId', { creatorId: UNKNOWN_ID }, '(root)'],
+    ['a client-chosen storage key', { storageKey: 'media/victim/x/original' }, 'storageKey'],
+    ['a client-chosen status', { status: 'ready' }, 'status'],
+    ['a client-chosen creatorId', { creatorId: UNKNOWN_ID }, 'creatorId'],
   ])('refuses %s with 400 naming the field, writing nothing', async (_label, fields, field) => {
     const title = `refused-${Math.random()}`;
     const res = await h.call(
@@ -270,7 +270,7 @@ describe('PUT /api/media/{id}/upload', () => {
     flipped.searchParams.set('signature', (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1));
     variants.push(['flipped signature', flipped.pathname + flipped.search]);
     const garbage = new URL(url);
-    garbage.searchParams.set('signature', '!!!');
+    garbage.searchParams.set('signature', 'not-a-real-signature');
     variants.push(['garbage signature', garbage.pathname + garbage.search]);
     // The signature of one media item does not open another.
     const swapped = new URL(url);
@@ -349,8 +349,9 @@ describe('GET and PATCH /api/media/{id}', () => {
 
   it('walks uploading → transcoding → ready only in order (422 INVALID_TRANSITION otherwise)', async () => {
     const { media, upload } = await h.createMedia(owner, { fileSizeBytes: 10 });
-    // The client cannot drive the upload step or skip it.
-    for (const status of ['transcoding', 'ready', 'failed', 'uploading']) {
+    // The client cannot drive the upload step or skip it: only ready and failed can be reported (the contract says
+    // so: other statuses are a 400), and only once the upload moved the media to transcoding (else 422).
+    for (const status of ['ready', 'failed']) {
       const body = status === 'ready' ? { status, durationSeconds: 1, width: 2, height: 2 } : { status };
       const res = await h.call(`/api/media/${media.id}`, 'PATCH', body, owner);
       expect(res.status, status).toBe(422);
@@ -359,12 +360,13 @@ describe('GET and PATCH /api/media/{id}', () => {
         details: { from: 'uploading', to: status },
       });
     }
+    for (const status of ['uploading', 'transcoding']) {
+      const res = await h.call(`/api/media/${media.id}`, 'PATCH', { status }, owner);
+      expect(res.status, status).toBe(400);
+      expect((await json(res)).error.details.map((d: { field: string }) => d.field)).toContain('status');
+    }
     expect((await mediaRow(media.id))?.status).toBe('uploading');
     await h.upload(upload, bytesOf(10));
-    // From transcoding, only ready or failed.
-    for (const status of ['uploading', 'transcoding']) {
-      expect((await h.call(`/api/media/${media.id}`, 'PATCH', { status }, owner)).status).toBe(422);
-    }
     // ready needs the results.
     const missing = await h.call(`/api/media/${media.id}`, 'PATCH', { status: 'ready', durationSeconds: 10 }, owner);
     expect(missing.status).toBe(422);
@@ -391,7 +393,7 @@ describe('GET and PATCH /api/media/{id}', () => {
     const row = await mediaRow(media.id);
     expect(row?.thumbnailKey).toBe(`media/${owner.id}/${media.id}/thumbs/poster.jpg`);
     // ready is final.
-    for (const status of ['failed', 'transcoding', 'ready']) {
+    for (const status of ['failed', 'ready']) {
       const body = status === 'ready' ? { status, durationSeconds: 1, width: 2, height: 2 } : { status };
       const res = await h.call(`/api/media/${media.id}`, 'PATCH', body, owner);
       expect(res.status).toBe(422);
@@ -444,7 +446,7 @@ describe('GET and PATCH /api/media/{id}', () => {
       [{ failureReason: 'x' }, 'failureReason'],
       [{ status: 'ready', durationSeconds: 5, hlsMasterKey: '../../other/original' }, 'hlsMasterKey'],
       [{ status: 'ready', durationSeconds: 5, thumbnailKey: '/abs/path.jpg' }, 'thumbnailKey'],
-      [{ status: 'ready', durationSeconds: 5, storageKey: 'media/x/y/original' }, '(root)'],
+      [{ status: 'ready', durationSeconds: 5, storageKey: 'media/x/y/original' }, 'storageKey'],
       [{ status: 'published' }, 'status'],
       [{}, '(root)'],
     ] as const) {

@@ -1,15 +1,47 @@
-import type { StripeEnv } from '@codex/purchase';
-import type { AppBindings } from '@codex/worker-kit';
+/**
+ * The ecom-api worker's bindings: the platform's, Stripe's secrets, the local Stripe host (development only) and the
+ * checkout redirect allow-list. Parsed once by the worker toolkit; handlers read them with `ecomConfig(c)`.
+ */
+import { WEBHOOK_SECRET_VARS, type WebhookEndpoint } from '@codex/contract';
+import { parseRedirectOrigins, type StripeSettings } from '@codex/purchase';
+import { baseEnv, isLocalEnvironment, readConfig } from '@codex/worker-kit';
+import { z } from 'zod';
 
-/** The ecom worker's bindings: the platform's, plus Stripe's secrets and the checkout redirect allow-list. */
-export interface EcomBindings extends AppBindings, StripeEnv {
-  /** Comma-separated origins Checkout may redirect to (success and cancel URLs), e.g. `https://codex.revelations.studio`. */
-  CHECKOUT_REDIRECT_ORIGINS?: string;
-  /** Signing secret (whsec_…) of each webhook endpoint configured in Stripe. */
-  STRIPE_WEBHOOK_SECRET_BOOKING?: string;
-  STRIPE_WEBHOOK_SECRET_PAYMENT?: string;
-  STRIPE_WEBHOOK_SECRET_SUBSCRIPTION?: string;
-  STRIPE_WEBHOOK_SECRET_CUSTOMER?: string;
-  STRIPE_WEBHOOK_SECRET_CONNECT?: string;
-  STRIPE_WEBHOOK_SECRET_DISPUTE?: string;
+const secret = z.string().min(1).optional();
+
+export const EcomEnv = baseEnv.extend({
+  /** sk_live_… / sk_test_… (a Wrangler secret). Without it checkout answers 503 PAYMENTS_NOT_CONFIGURED. */
+  STRIPE_SECRET_KEY: secret,
+  /** A local Stripe stand-in (npm run dev) or test server; ignored unless ENVIRONMENT is development or test. */
+  STRIPE_API_HOST: z.string().optional(),
+  STRIPE_API_PORT: z
+    .string()
+    .regex(/^\d{1,5}$/)
+    .optional(),
+  STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+  /** Comma-separated origins Checkout may redirect to (success and cancel URLs). */
+  CHECKOUT_REDIRECT_ORIGINS: z.string().default('').transform(parseRedirectOrigins),
+  /** The signing secret (whsec_…) of each webhook endpoint configured in Stripe. */
+  STRIPE_WEBHOOK_SECRET_BOOKING: secret,
+  STRIPE_WEBHOOK_SECRET_PAYMENT: secret,
+  STRIPE_WEBHOOK_SECRET_SUBSCRIPTION: secret,
+  STRIPE_WEBHOOK_SECRET_CUSTOMER: secret,
+  STRIPE_WEBHOOK_SECRET_CONNECT: secret,
+  STRIPE_WEBHOOK_SECRET_DISPUTE: secret,
+});
+export type EcomConfig = z.output<typeof EcomEnv>;
+
+export const ecomConfig = (c: { env: unknown }) => readConfig(EcomEnv, c);
+
+/** How to reach Stripe: a production worker always talks to api.stripe.com. */
+export function stripeSettings(config: EcomConfig): StripeSettings {
+  const local = isLocalEnvironment(config.ENVIRONMENT);
+  return {
+    secretKey: config.STRIPE_SECRET_KEY,
+    ...(local
+      ? { apiHost: config.STRIPE_API_HOST, apiPort: config.STRIPE_API_PORT, apiProtocol: config.STRIPE_API_PROTOCOL }
+      : {}),
+  };
 }
+
+export const webhookSecret = (config: EcomConfig, endpoint: WebhookEndpoint) => config[WEBHOOK_SECRET_VARS[endpoint]];

@@ -1,11 +1,11 @@
 import { StripeEventSchema } from '@codex/contract';
 import { createWorker } from '@codex/worker-kit';
-import type { EcomBindings } from './env';
+import { EcomEnv } from './env';
 import { checkoutRoutes } from './routes/checkout';
-import { STRIPE_SIGNATURE_SCHEME, webhookRoutes } from './routes/webhooks';
+import { webhookRoutes } from './routes/webhooks';
 
 /** The ecom-api worker. Routes live in ./routes; see README "How to add a route". */
-export const app = createWorker<EcomBindings>({
+export const app = createWorker({
   service: 'ecom-api',
   name: 'ecom-api',
   title: 'Codex Ecom API',
@@ -16,18 +16,13 @@ export const app = createWorker<EcomBindings>({
     staging: 'https://ecom-api-staging.revelations.studio',
     development: 'http://localhost:42072',
   },
+  env: EcomEnv,
   kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV' },
 });
 
-app.openAPIRegistry.registerComponent('securitySchemes', STRIPE_SIGNATURE_SCHEME, {
-  type: 'apiKey',
-  in: 'header',
-  name: 'stripe-signature',
-  description:
-    'Stripe\'s webhook signature (`t=<unix seconds>,v1=<HMAC-SHA256 of "t.body">`), computed with the endpoint\'s signing secret and verified over the raw body; older than 300 s is refused.',
-});
-// The webhook bodies reference this schema by name (they are read raw, not validated by the router).
-app.openAPIRegistry.register('StripeEvent', StripeEventSchema);
+// The webhook bodies reference this schema by name (they are read raw, not validated by the router). `.meta()` makes
+// the copy that the registry can name (plain zod schemas made before @hono/zod-openapi loaded lack `.openapi()`).
+app.openAPIRegistry.register('StripeEvent', StripeEventSchema.meta({}));
 
 app.route('/', checkoutRoutes);
 app.route('/', webhookRoutes);

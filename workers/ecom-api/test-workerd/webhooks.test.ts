@@ -59,9 +59,9 @@ describe('Stripe webhook signatures in workerd', () => {
     }
     const forged = await post(body, await signWebhookPayload(body, 'whsec_someone_else_entirely'));
     expect(forged.status).toBe(401);
-    expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('INVALID_SIGNATURE');
+    expect(((await forged.json()) as { error: { code: string } }).error.code).toBe('INVALID_WEBHOOK_SIGNATURE');
     const missing = await post(body, undefined);
-    expect(missing.status).toBe(400);
+    expect(missing.status).toBe(401);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('MISSING_SIGNATURE');
   });
 });

@@ -189,8 +189,8 @@ describe('POST /checkout/create', () => {
     ['javascript: success URL', { successUrl: 'javascript:alert(1)' }, 'successUrl'],
     ['credentials in the URL', { cancelUrl: 'https://user:pw@app.codex.test/x' }, 'cancelUrl'],
     ['relative URL', { successUrl: '/purchase/success' }, 'successUrl'],
-    ['a client-chosen price', { priceCents: 1 }, '(root)'],
-    ['a client-chosen user', { userId: '6f1c1c1e-7a0a-4c3b-9a55-1b7f3a1e0b11' }, '(root)'],
+    ['a client-chosen price', { priceCents: 1 }, 'priceCents'],
+    ['a client-chosen user', { userId: '6f1c1c1e-7a0a-4c3b-9a55-1b7f3a1e0b11' }, 'userId'],
   ])('400 for %s', async (_label, fields, field) => {
     const item = await createContent(t.platform, creator.id);
     const res = await checkout({ contentId: item.id, successUrl: SUCCESS, cancelUrl: CANCEL, ...fields }, buyer);
@@ -206,7 +206,7 @@ describe('POST /checkout/create', () => {
     const item = await createContent(t.platform, creator.id);
     const anon = await checkout({ contentId: item.id, successUrl: SUCCESS, cancelUrl: CANCEL });
     expect(anon.status).toBe(401);
-    expect((await json(anon)).error.code).toBe('UNAUTHORIZED');
+    expect((await json(anon)).error.code).toBe('AUTHENTICATION_REQUIRED');
     const forged = await t.platform.request(
       'ecom-api',
       '/checkout/create',

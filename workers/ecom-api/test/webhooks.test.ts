@@ -56,13 +56,13 @@ function completedEvent(userId: string, item: Content, overrides: Record<string,
 }
 
 describe('signature checks', () => {
-  it('400 MISSING_SIGNATURE without the stripe-signature header; nothing is recorded', async () => {
+  it('401 MISSING_SIGNATURE without the stripe-signature header; nothing is recorded', async () => {
     const { buyer, item } = await buyerAndItem();
     const ev = completedEvent(buyer.id, item);
     const res = await deliver(t.platform, 'booking', ev.payload, { omitSignature: true });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(401);
     const body = await json(res);
-    expect(body).toMatchObject({ error: { code: 'MISSING_SIGNATURE', details: [{ field: 'stripe-signature' }] } });
+    expect(body).toMatchObject({ error: { code: 'MISSING_SIGNATURE' } });
     expect(typeof body.requestId).toBe('string');
     expect(await eventRow(ev.id)).toEqual([]);
     expect(await purchasesFor(buyer.id, item.id)).toEqual([]);
@@ -76,13 +76,13 @@ describe('signature checks', () => {
       'a timestamp older than 300 s',
       async (p: string) => sign(p, WEBHOOK_SECRETS.booking, Math.floor(Date.now() / 1000) - 301),
     ],
-  ])('401 INVALID_SIGNATURE for %s; nothing is recorded', async (_label, makeSignature) => {
+  ])('401 INVALID_WEBHOOK_SIGNATURE for %s; nothing is recorded', async (_label, makeSignature) => {
     const { buyer, item } = await buyerAndItem();
     const ev = completedEvent(buyer.id, item);
     const res = await deliver(t.platform, 'booking', ev.payload, { signature: await makeSignature(ev.payload) });
     expect(res.status).toBe(401);
     const body = await json(res);
-    expect(body.error.code).toBe('INVALID_SIGNATURE');
+    expect(body.error.code).toBe('INVALID_WEBHOOK_SIGNATURE');
     expect(JSON.stringify(body)).not.toContain('whsec');
     expect(await eventRow(ev.id)).toEqual([]);
     expect(await purchasesFor(buyer.id, item.id)).toEqual([]);

@@ -1,8 +1,9 @@
 import { createWorker } from '@codex/worker-kit';
+import { IdentityEnv } from './env';
 import { memberRoutes } from './routes/members';
 import { organizationRoutes } from './routes/organizations';
 
-/** The identity-api worker. Routes live in ./routes; see README "How to add a route". */
+/** The identity-api worker. Routes live in ./routes (one group per resource); see README "How to add a route". */
 export const app = createWorker({
   service: 'identity-api',
   name: 'identity-api',
@@ -14,6 +15,7 @@ export const app = createWorker({
     staging: 'https://identity-api-staging.revelations.studio',
     development: 'http://localhost:42071',
   },
+  env: IdentityEnv,
   kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV' },
 });
 

@@ -1,63 +1,62 @@
 /**
  * The session: who the cookie belongs to (used by every other worker), and sign-out.
  */
-import { AuthSessionResponseSchema, AuthSuccessResponseSchema, UnauthorizedError } from '@codex/contract';
-import { errorResponses, jsonResponse, SESSION_COOKIE, SESSION_SECURITY, type WorkerApp } from '@codex/worker-kit';
-import { createRoute } from '@hono/zod-openapi';
-import { getCookie } from 'hono/cookie';
-import type { AuthBindings } from '../auth';
-import { AuthService } from '../service';
-import { AUTH_TAG, setSessionCookies } from './shared';
+import { AuthSessionResponseSchema, AuthSuccessResponseSchema } from '@codex/contract';
+import { DomainError } from '@codex/domain';
+import { defineRoute, json, routeGroup } from '@codex/worker-kit';
+import type { Context } from 'hono';
+import { SESSION_EXAMPLE } from './email';
+import { AUTH_TAG, authService, SET_COOKIE_HEADER, sessionCookieOf, setSessionCookies } from './shared';
 
-const getSessionRoute = createRoute({
+export const getSession = defineRoute({
   method: 'get',
   path: '/api/auth/session',
   operationId: 'getSession',
-  tags: [AUTH_TAG],
+  tag: AUTH_TAG,
   summary: 'The signed-in user and session',
   description:
     'Resolves the `codex-session` cookie: from the session cache (KV, at most 5 minutes, cleared at once by sign-out, ' +
     'password reset and email verification) or the database. Other workers call this to authenticate requests.',
-  security: SESSION_SECURITY,
-  responses: {
-    200: jsonResponse(AuthSessionResponseSchema, 'The session is valid'),
-    ...errorResponses(401, 503),
-  },
+  access: 'own-session',
+  rateLimit: null,
+  responses: { 200: json(AuthSessionResponseSchema, 'The session is valid', { example: SESSION_EXAMPLE }) },
+  errors: ['AUTH_NOT_CONFIGURED'],
 });
 
-const signOutRoute = createRoute({
+export const signOut = defineRoute({
   method: 'post',
   path: '/api/auth/signout',
   operationId: 'signOut',
-  tags: [AUTH_TAG],
+  tag: AUTH_TAG,
   summary: 'End the current session',
   description: 'Deletes the session and its cache entry at once, and clears the cookie (Max-Age=0).',
-  security: SESSION_SECURITY,
+  access: 'own-session',
+  rateLimit: null,
   responses: {
     200: {
-      ...jsonResponse(AuthSuccessResponseSchema, 'Signed out'),
-      headers: { 'Set-Cookie': { description: 'Clears `codex-session`', schema: { type: 'string' } } },
+      ...json(AuthSuccessResponseSchema, 'Signed out', { example: { success: true } }),
+      headers: SET_COOKIE_HEADER,
     },
-    ...errorResponses(401, 503),
   },
+  errors: ['SIGNOUT_FAILED', 'AUTH_NOT_CONFIGURED'],
 });
 
-function sessionCookie(c: Parameters<typeof getCookie>[0]) {
-  const value = getCookie(c, SESSION_COOKIE);
-  if (!value) throw new UnauthorizedError('Authentication required');
+function requiredCookie(c: Context) {
+  const value = sessionCookieOf(c);
+  if (!value) throw new DomainError('AUTHENTICATION_REQUIRED', 'Authentication required');
   return value;
 }
 
-export function registerSessionRoutes(app: WorkerApp<AuthBindings>) {
-  app.openapi(getSessionRoute, async (c) => {
-    const data = await new AuthService(c).session(sessionCookie(c));
-    if (!data) throw new UnauthorizedError('Session is invalid or expired');
-    return c.json(data, 200);
-  });
+export const sessionRoutes = routeGroup();
 
-  app.openapi(signOutRoute, async (c) => {
-    const result = await new AuthService(c).signOut(sessionCookie(c));
-    setSessionCookies(c, result.setCookies);
-    return c.json(result.body, 200);
-  });
-}
+sessionRoutes.openapi(getSession, async (c) => {
+  const data = await authService(c).session(requiredCookie(c));
+  if (!data) throw new DomainError('SESSION_INVALID', 'Session is invalid or expired');
+  return c.json(data, 200);
+});
+
+sessionRoutes.openapi(signOut, async (c) => {
+  const result = await authService(c).signOut(requiredCookie(c));
+  setSessionCookies(c, result.setCookies);
+  return c.json(result.body, 200);
+});

@@ -3,30 +3,31 @@
  * a strict CSP with a per-response nonce for its one style block).
  */
 import { AUTH_TOKEN_MAX_LENGTH, VerifyEmailLinkQuerySchema } from '@codex/contract';
-import { errorResponses, type WorkerApp } from '@codex/worker-kit';
-import { createRoute, z } from '@hono/zod-openapi';
-import type { AuthBindings } from '../auth';
-import { AuthService, InvalidTokenError } from '../service';
-import { AUTH_TAG } from './shared';
+import { isDomainError } from '@codex/domain';
+import { defineRoute, routeGroup } from '@codex/worker-kit';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { AUTH_TAG, authService } from './shared';
 
 const HTML = { 'text/html': { schema: z.string() } };
 
-const verifyEmailLinkRoute = createRoute({
+export const verifyEmailLink = defineRoute({
   method: 'get',
   path: '/api/auth/verify-email',
   operationId: 'verifyEmailLink',
-  tags: [AUTH_TAG],
+  tag: AUTH_TAG,
   summary: 'Verification link target (HTML page)',
   description:
-    'Opened from the verification email. Verifies the address and answers with a small HTML page; ' +
-    'JSON clients use `POST /api/auth/email/verify-email` instead.',
-  security: [],
+    'Opened from the verification email. Verifies the address and answers with a small HTML page — also when the link is ' +
+    'mangled, invalid or expired (400 with an HTML page, not the JSON envelope). JSON clients use `POST /api/auth/email/verify-email` instead.',
+  access: 'public',
+  rateLimit: null,
   request: { query: VerifyEmailLinkQuerySchema },
   responses: {
     200: { description: 'HTML page: "Email verified"', content: HTML },
     400: { description: 'HTML page: the link is invalid or has expired', content: HTML },
-    ...errorResponses(503),
   },
+  errors: ['AUTH_NOT_CONFIGURED'],
 });
 
 function page(nonce: string, title: string, message: string) {
@@ -54,29 +55,36 @@ p{margin:0;line-height:1.5;color:#4a5263}
 `;
 }
 
-export function registerVerifyEmailPageRoute(app: WorkerApp<AuthBindings>) {
-  app.openapi(verifyEmailLinkRoute, async (c) => {
+/** The page, with its own strict CSP (a per-response nonce for its one style block). */
+function answer(c: Context, verified: boolean) {
+  const nonce = crypto.randomUUID().replace(/-/g, '');
+  c.header(
+    'Content-Security-Policy',
+    `default-src 'none'; style-src 'nonce-${nonce}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`,
+  );
+  c.header('Cache-Control', 'no-store');
+  return verified
+    ? c.html(page(nonce, 'Email verified', 'Thank you: your email address is confirmed. You can close this page.'), 200)
+    : c.html(page(nonce, 'Link invalid or expired', 'This verification link is invalid or has expired.'), 400);
+}
+
+export const verifyEmailPageRoutes = routeGroup();
+
+verifyEmailPageRoutes.openapi(
+  verifyEmailLink,
+  async (c) => {
     const { token } = c.req.valid('query');
     let verified = false;
     if (token && token.length <= AUTH_TOKEN_MAX_LENGTH) {
       try {
-        await new AuthService(c).verifyEmail(token);
+        await authService(c).verifyEmail(token);
         verified = true;
       } catch (e) {
-        if (!(e instanceof InvalidTokenError)) throw e;
+        if (!(isDomainError(e) && (e.code === 'INVALID_TOKEN' || e.code === 'VALIDATION_ERROR'))) throw e;
       }
     }
-    const nonce = crypto.randomUUID().replace(/-/g, '');
-    c.header(
-      'Content-Security-Policy',
-      `default-src 'none'; style-src 'nonce-${nonce}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`,
-    );
-    c.header('Cache-Control', 'no-store');
-    return verified
-      ? c.html(
-          page(nonce, 'Email verified', 'Thank you: your email address is confirmed. You can close this page.'),
-          200,
-        )
-      : c.html(page(nonce, 'Link invalid or expired', 'This verification link is invalid or has expired.'), 400);
-  });
-}
+    return answer(c, verified);
+  },
+  // A query that is not even well-formed is an invalid link, answered with the page like any other.
+  (result, c) => (result.success ? undefined : answer(c, false)),
+);

@@ -8,134 +8,124 @@ import {
   UpdateMemberSchema,
 } from '@codex/contract';
 import { MemberService } from '@codex/organizations';
-import {
-  type AppEnv,
-  apiPolicy,
-  currentUser,
-  errorResponses,
-  getDb,
-  jsonBody,
-  jsonResponse,
-  SESSION_SECURITY,
-} from '@codex/worker-kit';
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { currentUser, defineRoute, getDb, json, jsonBody, noContent, routeGroup } from '@codex/worker-kit';
 
 const TAG = 'Organizations';
-const signedIn = apiPolicy('required');
 
-export const listMembersRoute = createRoute({
+const MEMBER_EXAMPLE = {
+  userId: '9b2c4e1a-5d7f-4e3b-8a6c-1f0e2d3c4b5a',
+  name: 'Grace Hopper',
+  email: 'grace@example.com',
+  role: 'member',
+  joinedAt: '2026-11-25T10:30:00.000Z',
+};
+
+export const listOrganizationMembers = defineRoute({
   method: 'get',
   path: '/api/organizations/{id}/members',
   operationId: 'listOrganizationMembers',
-  tags: [TAG],
+  tag: TAG,
   summary: 'List the members of an organization',
-  description: 'Members only. Emails are shown to owners and admins; other members see names and roles.',
-  security: SESSION_SECURITY,
-  middleware: signedIn,
-  request: { params: IdParamSchema, query: PaginationQuerySchema.strict() },
+  description: 'Emails are shown to owners and admins; other members see names and roles.',
+  access: 'session',
+  authorization: 'Members of the organization (403 NOT_A_MEMBER otherwise).',
+  request: { params: IdParamSchema, query: PaginationQuerySchema },
   responses: {
-    200: jsonResponse(MemberListSchema, 'One page of members'),
-    ...errorResponses(400, 401, 403, 404, 429, 503),
+    200: json(MemberListSchema, 'One page of members', {
+      example: { items: [MEMBER_EXAMPLE], pagination: { page: 1, limit: 20, total: 1, totalPages: 1 } },
+    }),
   },
+  errors: ['ORGANIZATION_NOT_FOUND', 'NOT_A_MEMBER'],
 });
 
-export const addMemberRoute = createRoute({
+export const addOrganizationMember = defineRoute({
   method: 'post',
   path: '/api/organizations/{id}/members',
   operationId: 'addOrganizationMember',
-  tags: [TAG],
+  tag: TAG,
   summary: 'Add an existing user as a member',
   description:
-    'Owners and admins add users by email or id; only owners may grant the admin or owner role. 404 when no user matches, 409 when already a member.',
-  security: SESSION_SECURITY,
-  middleware: signedIn,
+    'Name the user by exactly one of email or userId. 404 USER_NOT_FOUND when no user matches, 409 ALREADY_MEMBER when already a member.',
+  access: 'session',
+  authorization:
+    'Owners and admins add members; only owners may grant the admin or owner role (403 ORGANIZATION_ROLE_REQUIRED otherwise).',
   request: { params: IdParamSchema, body: jsonBody(AddMemberSchema) },
-  responses: {
-    201: jsonResponse(MemberSchema, 'The new member'),
-    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429, 503),
-  },
+  responses: { 201: json(MemberSchema, 'The new member', { example: MEMBER_EXAMPLE }) },
+  errors: ['ORGANIZATION_NOT_FOUND', 'ORGANIZATION_ROLE_REQUIRED', 'USER_NOT_FOUND', 'ALREADY_MEMBER'],
 });
 
-export const updateMemberRoute = createRoute({
+export const updateOrganizationMember = defineRoute({
   method: 'patch',
   path: '/api/organizations/{id}/members/{userId}',
   operationId: 'updateOrganizationMember',
-  tags: [TAG],
+  tag: TAG,
   summary: "Change a member's role",
-  description: 'Owners only. The last owner cannot be demoted (422).',
-  security: SESSION_SECURITY,
-  middleware: signedIn,
+  description: 'The last owner cannot be demoted (422 LAST_OWNER).',
+  access: 'session',
+  authorization: 'Owners of the organization (403 ORGANIZATION_ROLE_REQUIRED otherwise).',
   request: { params: MemberParamsSchema, body: jsonBody(UpdateMemberSchema) },
   responses: {
-    200: jsonResponse(MemberSchema, 'The member with the new role'),
-    ...errorResponses(400, 401, 403, 404, 413, 415, 422, 429, 503),
+    200: json(MemberSchema, 'The member with the new role', { example: { ...MEMBER_EXAMPLE, role: 'admin' } }),
   },
+  errors: ['ORGANIZATION_NOT_FOUND', 'ORGANIZATION_ROLE_REQUIRED', 'MEMBER_NOT_FOUND', 'LAST_OWNER'],
 });
 
-export const removeMemberRoute = createRoute({
+export const removeOrganizationMember = defineRoute({
   method: 'delete',
   path: '/api/organizations/{id}/members/{userId}',
   operationId: 'removeOrganizationMember',
-  tags: [TAG],
+  tag: TAG,
   summary: 'Remove a member',
-  description:
-    'Owners remove anyone, admins remove plain members; use your own user id to leave. The last owner cannot be removed or leave (422).',
-  security: SESSION_SECURITY,
-  middleware: signedIn,
+  description: 'Use your own user id to leave. The last owner cannot be removed or leave (422 LAST_OWNER).',
+  access: 'session',
+  authorization:
+    'Owners remove anyone, admins remove plain members, anyone removes themselves (403 ORGANIZATION_ROLE_REQUIRED otherwise).',
   request: { params: MemberParamsSchema },
-  responses: {
-    204: { description: 'Removed' },
-    ...errorResponses(400, 401, 403, 404, 422, 429, 503),
-  },
+  responses: { 204: noContent('Removed') },
+  errors: ['ORGANIZATION_NOT_FOUND', 'ORGANIZATION_ROLE_REQUIRED', 'MEMBER_NOT_FOUND', 'LAST_OWNER'],
 });
 
-export const leaveOrganizationRoute = createRoute({
+export const leaveOrganization = defineRoute({
   method: 'post',
   path: '/api/organizations/{id}/leave',
   operationId: 'leaveOrganization',
-  tags: [TAG],
+  tag: TAG,
   summary: 'Leave an organization',
-  description: "Ends the caller's membership. The last owner cannot leave (422).",
-  security: SESSION_SECURITY,
-  middleware: signedIn,
+  description: "Ends the caller's membership. The last owner cannot leave (422 LAST_OWNER).",
+  access: 'session',
+  authorization: 'Members of the organization (404 MEMBER_NOT_FOUND otherwise).',
   request: { params: IdParamSchema },
-  responses: {
-    204: { description: 'Left' },
-    ...errorResponses(400, 401, 404, 422, 429, 503),
-  },
+  responses: { 204: noContent('Left') },
+  errors: ['ORGANIZATION_NOT_FOUND', 'MEMBER_NOT_FOUND', 'LAST_OWNER'],
 });
 
-export const memberRoutes = new OpenAPIHono<AppEnv>()
-  .openapi(listMembersRoute, async (c) => {
-    const { page, limit } = c.req.valid('query');
-    const list = await new MemberService(getDb(c)).list(c.req.valid('param').id, currentUser(c).id, page, limit);
-    return c.json(list, 200);
-  })
-  .openapi(addMemberRoute, async (c) => {
-    const member = await new MemberService(getDb(c)).add(
-      c.req.valid('param').id,
-      currentUser(c).id,
-      c.req.valid('json'),
-    );
-    return c.json(member, 201);
-  })
-  .openapi(updateMemberRoute, async (c) => {
-    const { id, userId } = c.req.valid('param');
-    const member = await new MemberService(getDb(c)).updateRole(
-      id,
-      currentUser(c).id,
-      userId,
-      c.req.valid('json').role,
-    );
-    return c.json(member, 200);
-  })
-  .openapi(removeMemberRoute, async (c) => {
-    const { id, userId } = c.req.valid('param');
-    await new MemberService(getDb(c)).remove(id, currentUser(c).id, userId);
-    return c.body(null, 204);
-  })
-  .openapi(leaveOrganizationRoute, async (c) => {
-    const user = currentUser(c);
-    await new MemberService(getDb(c)).remove(c.req.valid('param').id, user.id, user.id);
-    return c.body(null, 204);
-  });
+export const memberRoutes = routeGroup();
+
+memberRoutes.openapi(listOrganizationMembers, async (c) => {
+  const { page, limit } = c.req.valid('query');
+  const list = await new MemberService(getDb(c)).list(c.req.valid('param').id, currentUser(c).id, page, limit);
+  return c.json(list, 200);
+});
+
+memberRoutes.openapi(addOrganizationMember, async (c) => {
+  const member = await new MemberService(getDb(c)).add(c.req.valid('param').id, currentUser(c).id, c.req.valid('json'));
+  return c.json(member, 201);
+});
+
+memberRoutes.openapi(updateOrganizationMember, async (c) => {
+  const { id, userId } = c.req.valid('param');
+  const member = await new MemberService(getDb(c)).updateRole(id, currentUser(c).id, userId, c.req.valid('json').role);
+  return c.json(member, 200);
+});
+
+memberRoutes.openapi(removeOrganizationMember, async (c) => {
+  const { id, userId } = c.req.valid('param');
+  await new MemberService(getDb(c)).remove(id, currentUser(c).id, userId);
+  return c.body(null, 204);
+});
+
+memberRoutes.openapi(leaveOrganization, async (c) => {
+  const user = currentUser(c);
+  await new MemberService(getDb(c)).remove(c.req.valid('param').id, user.id, user.id);
+  return c.body(null, 204);
+});

@@ -1,0 +1,91 @@
+/**
+ * The environment of a worker, parsed once: each worker declares its bindings as a zod schema in `src/env.ts`
+ * (extending `baseEnv`), `createWorker` validates `c.env` against it once per bindings object (once per isolate in
+ * Workers) and hands handlers the typed result as `c.var.config`. An invalid configuration fails closed: every
+ * request but /health answers 503 SERVICE_MISCONFIGURED and the log names the settings (never their values).
+ *
+ * One default for ENVIRONMENT: unset means production. Only a deliberate `development` or `test` relaxes anything
+ * (built-in development secrets, plain-HTTP cookies, local Stripe hosts).
+ */
+import type { Database } from '@codex/database';
+import { DomainError } from '@codex/domain';
+import { z } from 'zod';
+
+export const ENVIRONMENTS = ['development', 'test', 'staging', 'production'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+/** A Cloudflare binding (KV namespace, R2 bucket, service, Durable Object namespace…): present and an object. */
+export function binding<T>() {
+  return z.custom<T>((v) => typeof v === 'object' && v !== null, { message: 'not a binding' });
+}
+
+/** A comma-separated list (e.g. origins), trimmed, empty entries dropped. */
+export const commaList = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
+
+/** What every worker may be given. Unknown bindings are kept (a worker's own schema names what it relies on). */
+export const baseEnv = z.looseObject({
+  ENVIRONMENT: z.enum(ENVIRONMENTS).default('production'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  /** Browser origins allowed by CORS (with credentials). */
+  CORS_ORIGINS: commaList,
+  /** Public base URL of this worker (links in emails, signed URLs). */
+  PUBLIC_URL: z.url().optional(),
+  DATABASE_URL: z.string().min(1).optional(),
+  NEON_WS_PROXY: z.string().min(1).optional(),
+  /** An open embedded database (PGlite), injected by the Node host in `npm run dev` and the tests. */
+  EMBEDDED_DB: binding<Database>().optional(),
+  RATE_LIMIT_KV: binding<KVNamespace>().optional(),
+  AUTH_SESSION_KV: binding<KVNamespace>().optional(),
+  /** Static assets (the self-hosted Scalar bundle of /docs). */
+  ASSETS: binding<Fetcher>().optional(),
+  /** Service binding to the auth worker; AUTH_URL is used when it is absent (local HTTP). */
+  AUTH_SERVICE: binding<Fetcher>().optional(),
+  AUTH_URL: z.url().optional(),
+});
+
+export type BaseConfig = z.output<typeof baseEnv>;
+/** The raw bindings as the runtime hands them (before parsing). */
+export type Bindings<S extends z.ZodType = typeof baseEnv> = z.input<S>;
+
+export const isLocalEnvironment = (environment: Environment) => environment === 'development' || environment === 'test';
+
+export type EnvParse<C> =
+  | { ok: true; config: C }
+  | { ok: false; problems: Array<{ setting: string; problem: string }> };
+
+const cache = new WeakMap<object, EnvParse<unknown>>();
+
+/** Parses the bindings against the worker's schema, once per bindings object. */
+export function parseEnv<S extends z.ZodType<BaseConfig>>(schema: S, raw: object | undefined): EnvParse<z.output<S>> {
+  const key = raw ?? cache;
+  const hit = cache.get(key);
+  if (hit) return hit as EnvParse<z.output<S>>;
+  const parsed = schema.safeParse(raw ?? {});
+  const result: EnvParse<z.output<S>> = parsed.success
+    ? { ok: true, config: parsed.data }
+    : {
+        ok: false,
+        problems: parsed.error.issues.map((i) => ({ setting: i.path.join('.') || '(env)', problem: i.message })),
+      };
+  cache.set(key, result);
+  return result;
+}
+
+/**
+ * A worker's typed settings (its src/env.ts schema) for this request. The toolkit has already validated them
+ * (an invalid configuration never reaches a handler); this is the cached result, typed.
+ */
+export function readConfig<S extends z.ZodType<BaseConfig>>(schema: S, c: { env: unknown }): z.output<S> {
+  const parsed = parseEnv(schema, (c.env ?? undefined) as object | undefined);
+  if (!parsed.ok) throw new DomainError('SERVICE_MISCONFIGURED', 'The service is not configured correctly');
+  return parsed.config;
+}
