@@ -8,7 +8,7 @@ import { cors } from 'hono/cors';
 import { dbLifecycle, getDb } from './db';
 import { errorResponse, toErrorResponse } from './envelope';
 import { createLogger, describeError, type Logger } from './logger';
-import { jsonResponse } from './openapi';
+import { documentRateLimitHeaders, jsonResponse } from './openapi';
 import type { AppBindings, AppEnv } from './types';
 
 export interface WorkerServers {
@@ -29,6 +29,8 @@ export interface WorkerOptions {
   /** Extra /health checks: check name → binding name. */
   kvChecks?: Record<string, keyof AppBindings>;
   r2Checks?: Record<string, keyof AppBindings>;
+  /** Other /health checks: check name → a probe that throws when unhealthy. */
+  checks?: Record<string, (env: AppBindings) => Promise<unknown>>;
   /** Largest JSON body accepted (bytes). Default 1 MiB. */
   maxJsonBodyBytes?: number;
 }
@@ -142,7 +144,7 @@ export function createWorker<B extends AppBindings = AppBindings>(options: Worke
       origin: (origin) => (allowed.includes(origin) ? origin : null),
       credentials: true,
       allowHeaders: ['Content-Type', 'x-request-id'],
-      exposeHeaders: ['x-request-id', 'Retry-After'],
+      exposeHeaders: ['x-request-id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
       maxAge: 600,
     })(c, next);
   });
@@ -194,15 +196,17 @@ export function createWorker<B extends AppBindings = AppBindings>(options: Worke
   registerMetaRoutes(app, options);
 
   app.openApiDocument = () =>
-    app.getOpenAPI31Document({
-      openapi: '3.1.0',
-      info: { title: options.title, version: options.version, description: options.description },
-      servers: [
-        { url: options.servers.production, description: 'Production' },
-        { url: options.servers.staging, description: 'Staging' },
-        { url: options.servers.development, description: 'Local development (npm run dev)' },
-      ],
-    }) as unknown as Record<string, unknown>;
+    documentRateLimitHeaders(
+      app.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: { title: options.title, version: options.version, description: options.description },
+        servers: [
+          { url: options.servers.production, description: 'Production' },
+          { url: options.servers.staging, description: 'Staging' },
+          { url: options.servers.development, description: 'Local development (npm run dev)' },
+        ],
+      }) as unknown as Record<string, unknown>,
+    );
 
   return app;
 }
@@ -247,6 +251,9 @@ function registerMetaRoutes<B extends AppBindings>(app: WorkerApp<B>, options: W
           await kv.get('health-check');
         }),
       );
+    }
+    for (const [name, probe] of Object.entries(options.checks ?? {})) {
+      tasks.push(settle(name, () => probe(c.env ?? {})));
     }
     for (const [name, binding] of Object.entries(options.r2Checks ?? {})) {
       tasks.push(

@@ -133,10 +133,24 @@ export function currentUser(c: Context<AppEnv>) {
   return user;
 }
 
+/** After requireSession({ auth: 'optional' }): refuses a caller it found no valid session for. */
+const signedInOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!c.get('user')) {
+    throw new UnauthorizedError(
+      getCookie(c, SESSION_COOKIE) ? 'Session is invalid or expired' : 'Authentication required',
+    );
+  }
+  return next();
+};
+
 /**
- * The standard policy of an API route: the session (required or optional), then the per-user API rate limit
- * (per IP for anonymous callers). Use as a createRoute `middleware`.
+ * The standard policy of an API route: the session (required or optional) and the per-user API rate limit (per IP
+ * for callers without a valid session). Use as a createRoute `middleware`. The session is resolved first (the limit
+ * needs the user), and the limit is counted before a missing session is refused: a caller without a valid session
+ * spends its IP's budget on signed-in routes too, so they cannot be flooded with bad cookies past the limit.
  */
 export function apiPolicy(auth: SessionPolicy['auth']): MiddlewareHandler<AppEnv>[] {
-  return [requireSession({ auth }), rateLimit(RATE_LIMIT_PRESETS.api)];
+  const limit = rateLimit(RATE_LIMIT_PRESETS.api);
+  if (auth === 'optional') return [requireSession({ auth: 'optional' }), limit];
+  return [requireSession({ auth: 'optional' }), limit, signedInOnly];
 }

@@ -43,7 +43,10 @@ export interface AppBindings {
   /** An open embedded (PGlite) database, injected by the Node dev host and tests. */
   EMBEDDED_DB?: Database;
 
-  RATE_LIMIT_KV?: KVNamespace;
+  /** The rate-limit counters: one Durable Object per key, hosted by the auth worker (see rate-limit.ts). */
+  RATE_LIMITER?: DurableObjectNamespace;
+  /** Overrides of the rate-limit presets, e.g. "api=20/60,login=10/900" (bucket=limit/windowSeconds). */
+  RATE_LIMITS?: string;
   AUTH_SESSION_KV?: KVNamespace;
   MEDIA_BUCKET?: R2Bucket;
   /** Static assets (the self-hosted Scalar bundle). */

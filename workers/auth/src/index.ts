@@ -1,4 +1,4 @@
-import { createWorker } from '@codex/worker-kit';
+import { createWorker, rateLimiterHealth } from '@codex/worker-kit';
 import { type AuthBindings, authConfig } from './auth';
 import { registerEmailRoutes } from './routes/email';
 import { registerSessionRoutes } from './routes/session';
@@ -16,7 +16,8 @@ export const app = createWorker<AuthBindings>({
     staging: 'https://auth-staging.revelations.studio',
     development: 'http://localhost:42069',
   },
-  kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV', kv_session: 'AUTH_SESSION_KV' },
+  kvChecks: { kv_session: 'AUTH_SESSION_KV' },
+  checks: { rate_limiter: rateLimiterHealth },
 });
 
 // Fail closed: without a secret (or PUBLIC_URL) outside development and test, every auth route answers 503.
@@ -31,6 +32,10 @@ registerEmailRoutes(app);
 registerSessionRoutes(app);
 registerVerifyEmailPageRoute(app);
 
-// Only the app is exported: workerd takes every named export of the main module for an entrypoint.
-// (BCRYPT_COST and the hash helpers live in ./password.)
+// Only the app and the Durable Object class are exported: workerd takes every named export of the main module for an
+// entrypoint or a Durable Object class. (BCRYPT_COST and the hash helpers live in ./password.)
 export default app;
+
+// The rate-limit counters of all four workers live here (RATE_LIMITER in every wrangler.jsonc; the other workers
+// bind this class with script_name): auth is deployed first and the others already depend on it.
+export { RateLimiter } from '@codex/worker-kit';

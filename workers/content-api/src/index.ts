@@ -1,4 +1,4 @@
-import { createWorker } from '@codex/worker-kit';
+import { createWorker, rateLimiterHealth } from '@codex/worker-kit';
 import { accessRoutes } from './routes/access';
 import { contentRoutes } from './routes/content';
 import { mediaRoutes } from './routes/media';
@@ -16,7 +16,7 @@ export const app = createWorker<ContentBindings>({
     staging: 'https://content-api-staging.revelations.studio',
     development: 'http://localhost:4001',
   },
-  kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV' },
+  checks: { rate_limiter: rateLimiterHealth },
   r2Checks: { r2_media: 'MEDIA_BUCKET' },
 });
 

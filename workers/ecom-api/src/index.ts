@@ -1,5 +1,5 @@
 import { StripeEventSchema } from '@codex/contract';
-import { createWorker } from '@codex/worker-kit';
+import { createWorker, rateLimiterHealth } from '@codex/worker-kit';
 import type { EcomBindings } from './env';
 import { checkoutRoutes } from './routes/checkout';
 import { STRIPE_SIGNATURE_SCHEME, webhookRoutes } from './routes/webhooks';
@@ -16,7 +16,7 @@ export const app = createWorker<EcomBindings>({
     staging: 'https://ecom-api-staging.revelations.studio',
     development: 'http://localhost:42072',
   },
-  kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV' },
+  checks: { rate_limiter: rateLimiterHealth },
 });
 
 app.openAPIRegistry.registerComponent('securitySchemes', STRIPE_SIGNATURE_SCHEME, {

@@ -1,4 +1,4 @@
-import { createWorker } from '@codex/worker-kit';
+import { createWorker, rateLimiterHealth } from '@codex/worker-kit';
 import { memberRoutes } from './routes/members';
 import { organizationRoutes } from './routes/organizations';
 
@@ -14,7 +14,7 @@ export const app = createWorker({
     staging: 'https://identity-api-staging.revelations.studio',
     development: 'http://localhost:42071',
   },
-  kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV' },
+  checks: { rate_limiter: rateLimiterHealth },
 });
 
 app.route('/', organizationRoutes);

@@ -29,7 +29,7 @@ import { AUTH_TAG, setSessionCookies } from './shared';
 
 /** Password reset emails per IP (each one costs an email and a database write). */
 export const RESET_PASSWORD_EMAIL_RATE_LIMIT = {
-  name: 'auth-reset-password-email',
+  name: 'reset-password-email',
   limit: 5,
   windowSeconds: 15 * 60,
   keyBy: 'ip',

@@ -2,14 +2,12 @@ import { CheckoutSessionSchema, CreateCheckoutSessionSchema } from '@codex/contr
 import { CheckoutService, parseRedirectOrigins, stripeClient } from '@codex/purchase';
 import {
   type AppEnv,
+  apiPolicy,
   currentUser,
   errorResponses,
   getDb,
   jsonBody,
   jsonResponse,
-  RATE_LIMIT_PRESETS,
-  rateLimit,
-  requireSession,
   SESSION_SECURITY,
 } from '@codex/worker-kit';
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
@@ -35,7 +33,7 @@ export const createCheckoutSessionRoute = createRoute({
     '- 503: the payment provider or the database is unavailable, or payments are not configured.',
   ].join('\n'),
   security: SESSION_SECURITY,
-  middleware: [requireSession({ auth: 'required' }), rateLimit(RATE_LIMIT_PRESETS.api)],
+  middleware: apiPolicy('required'),
   request: { body: jsonBody(CreateCheckoutSessionSchema) },
   responses: {
     201: jsonResponse(CheckoutSessionSchema, 'Checkout Session created: redirect the buyer to checkoutUrl'),
