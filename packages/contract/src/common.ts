@@ -27,7 +27,7 @@ export const HealthResponseSchema = z
     version: z.string().openapi({ example: '1.0.0' }),
     timestamp: z.string().datetime(),
     checks: z.record(z.string(), HealthStatusSchema).openapi({
-      example: { database: 'healthy', kv_rate_limit: 'healthy' },
+      example: { database: 'healthy', rate_limiter: 'healthy' },
     }),
   })
   .openapi('HealthResponse');
