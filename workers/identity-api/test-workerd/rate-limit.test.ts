@@ -3,8 +3,10 @@
  * wrangler's deploy bundle of identity-api, whose RATE_LIMITER is the RateLimiter class hosted by the auth worker's
  * bundle (script_name codex-auth), as deployed.
  *
- * The route answers 200 with a database (DATABASE_URL) and 503 DATABASE_UNAVAILABLE without one: either way a
- * request the limiter let through is the route's answer, and a refused one is 429 RATE_LIMITED.
+ * The route: GET /api/organizations/check-slug/{slug} (anonymous: counted per IP) with a malformed slug, which the
+ * service answers without a query — 200 `available: false` with a database configured (DATABASE_URL), 503
+ * DATABASE_UNAVAILABLE without one. Either way a request the limiter let through gets the route's answer and a
+ * refused one 429 RATE_LIMITED; and 100 requests at once do not measure the database's connection limit.
  */
 import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -18,9 +20,7 @@ function clientIp() {
 }
 
 const checkSlug = (fetcher: Fetcher, ip: string) =>
-  fetcher.fetch(`http://localhost/api/organizations/check-slug/free-${crypto.randomUUID().slice(0, 8)}`, {
-    headers: { 'cf-connecting-ip': ip },
-  });
+  fetcher.fetch('http://localhost/api/organizations/check-slug/Not_A_Slug', { headers: { 'cf-connecting-ip': ip } });
 
 describe('API rate limit in workerd', () => {
   it('200 concurrent requests on one key against 100 per minute: exactly 100 through, 100 refused with 429', async () => {
@@ -46,7 +46,11 @@ describe('API rate limit in workerd', () => {
       expect(r.headers.get('x-ratelimit-remaining')).toBe('0');
       expect(body.error.details.retryAfterSeconds).toBe(Number(r.headers.get('retry-after')));
     }
-    for (const r of through) await r.body?.cancel();
+    for (const r of through) {
+      const body = (await r.json()) as Record<string, unknown>;
+      if (passed === 200) expect(body).toEqual({ slug: 'Not_A_Slug', available: false, reason: 'invalid' });
+      else expect(body.error).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
+    }
   });
 
   it("one budget across workers: the test worker and the deploy bundle share the IP's 100", async () => {
