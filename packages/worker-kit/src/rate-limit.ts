@@ -143,10 +143,9 @@ function setHeaders(target: (name: string, value: string) => void, o: RateLimitO
 export function rateLimit(preset: RateLimitPreset): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const ns = c.env?.RATE_LIMITER;
-    const log = getLogger(c);
     const effective = effectivePreset(preset, c.env?.RATE_LIMITS);
     if (!ns) {
-      log.error('rate limiter not bound', { bucket: preset.name });
+      getLogger(c).error('rate limiter not bound', { bucket: preset.name });
       throw new ServiceUnavailableError('Rate limiter unavailable, retry later', 'RATE_LIMITER_UNAVAILABLE');
     }
     const subject = rateLimitSubject(c, effective);
@@ -154,7 +153,7 @@ export function rateLimit(preset: RateLimitPreset): MiddlewareHandler<AppEnv> {
     try {
       result = await callRateLimiter(ns, effective, subject);
     } catch (e) {
-      log.error('rate limiter unavailable', {
+      getLogger(c).error('rate limiter unavailable', {
         bucket: preset.name,
         reason: e instanceof Error ? e.message.slice(0, 200) : 'unknown',
       });
@@ -162,7 +161,7 @@ export function rateLimit(preset: RateLimitPreset): MiddlewareHandler<AppEnv> {
     }
     setHeaders((k, v) => c.header(k, v), result);
     if (!result.allowed) {
-      log.warn('rate limit refused', {
+      getLogger(c).warn('rate limit refused', {
         event: 'rate_limit.refused',
         bucket: effective.name,
         keyKind: subject.startsWith('u:') ? 'user' : 'ip',
@@ -174,8 +173,16 @@ export function rateLimit(preset: RateLimitPreset): MiddlewareHandler<AppEnv> {
       throw new RateLimitError(result.resetSeconds);
     }
     await next();
-    // A handler that returns its own Response (not built by c.json) did not get the prepared headers.
-    if (!c.res.headers.has(RATE_LIMIT_HEADERS.limit)) setHeaders((k, v) => c.res.headers.set(k, v), result);
+    // A handler that returns its own Response (not built by c.json) did not get the prepared headers; one whose
+    // headers are immutable (e.g. passed through from a fetch) is copied first.
+    if (!c.res.headers.has(RATE_LIMIT_HEADERS.limit)) {
+      try {
+        setHeaders((k, v) => c.res.headers.set(k, v), result);
+      } catch {
+        c.res = new Response(c.res.body, c.res);
+        setHeaders((k, v) => c.res.headers.set(k, v), result);
+      }
+    }
   };
 }
 
