@@ -711,7 +711,7 @@ export interface paths {
         };
         /**
          * Service health
-         * @description Checks the database and the bindings this worker uses. 200 when all are healthy, 503 (the same report, status degraded) when any is not.
+         * @description Checks the configuration, the database, the rate limiter and the bindings this worker uses. 200 when all are healthy, 503 (the same report, status degraded) when any is not.
          *
          *     **Who may call it:** Anyone.
          */
@@ -1281,6 +1281,7 @@ export interface components {
          *     - `INTERNAL_ERROR` (500): An unexpected error. Nothing internal is disclosed; the `x-request-id` ties it to the logs.
          *     - `DATABASE_UNAVAILABLE` (503): The database could not be reached; nothing was changed.
          *     - `STORAGE_UNAVAILABLE` (503): Media storage (R2) could not be reached; nothing was changed.
+         *     - `RATE_LIMITER_UNAVAILABLE` (503): The rate limiter could not be reached; the request was refused rather than let through unchecked.
          *     - `AUTH_UNAVAILABLE` (503): The session could not be checked: the auth worker is unreachable.
          *     - `ASSETS_UNAVAILABLE` (503): The static assets of the docs page are not deployed with this worker.
          *     - `SERVICE_MISCONFIGURED` (503): The worker's configuration (vars, secrets, bindings) is invalid for its environment.
@@ -1293,7 +1294,7 @@ export interface components {
          *     - `SIGNOUT_FAILED` (503): The session could not be ended; it is still valid.
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_ERROR" | "MALFORMED_JSON" | "INVALID_EVENT" | "AUTHENTICATION_REQUIRED" | "SESSION_INVALID" | "INVALID_CREDENTIALS" | "MISSING_SIGNATURE" | "INVALID_WEBHOOK_SIGNATURE" | "INVALID_SIGNATURE" | "URL_EXPIRED" | "NOT_CONTENT_OWNER" | "ORGANIZATION_ROLE_REQUIRED" | "NOT_A_MEMBER" | "NO_PURCHASE" | "CONTENT_UNAVAILABLE" | "ROUTE_NOT_FOUND" | "CONTENT_NOT_FOUND" | "MEDIA_NOT_FOUND" | "MEDIA_FILE_MISSING" | "ORGANIZATION_NOT_FOUND" | "USER_NOT_FOUND" | "MEMBER_NOT_FOUND" | "PROGRESS_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "ALREADY_UPLOADED" | "ALREADY_HAS_ACCESS" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "LENGTH_REQUIRED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "CONTENT_TYPE_MISMATCH" | "RANGE_NOT_SATISFIABLE" | "INVALID_TOKEN" | "PRICE_REQUIRED" | "ORGANIZATION_REQUIRED" | "MEDIA_TYPE_MISMATCH" | "MEDIA_REQUIRED" | "MEDIA_NOT_READY" | "CONTENT_RULE_VIOLATION" | "INVALID_TRANSITION" | "TRANSCODING_RESULTS_REQUIRED" | "INVALID_TRANSCODING_RESULTS" | "SIZE_MISMATCH" | "INVALID_PROGRESS" | "LAST_OWNER" | "CONTENT_NOT_PURCHASABLE" | "REDIRECT_URL_NOT_ALLOWED" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DATABASE_UNAVAILABLE" | "STORAGE_UNAVAILABLE" | "AUTH_UNAVAILABLE" | "ASSETS_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "AUTH_NOT_CONFIGURED" | "SIGNING_NOT_CONFIGURED" | "PAYMENTS_NOT_CONFIGURED" | "PAYMENT_PROVIDER_UNAVAILABLE" | "WEBHOOK_NOT_CONFIGURED" | "WEBHOOK_RETRY" | "SIGNOUT_FAILED";
+        ErrorCode: "VALIDATION_ERROR" | "MALFORMED_JSON" | "INVALID_EVENT" | "AUTHENTICATION_REQUIRED" | "SESSION_INVALID" | "INVALID_CREDENTIALS" | "MISSING_SIGNATURE" | "INVALID_WEBHOOK_SIGNATURE" | "INVALID_SIGNATURE" | "URL_EXPIRED" | "NOT_CONTENT_OWNER" | "ORGANIZATION_ROLE_REQUIRED" | "NOT_A_MEMBER" | "NO_PURCHASE" | "CONTENT_UNAVAILABLE" | "ROUTE_NOT_FOUND" | "CONTENT_NOT_FOUND" | "MEDIA_NOT_FOUND" | "MEDIA_FILE_MISSING" | "ORGANIZATION_NOT_FOUND" | "USER_NOT_FOUND" | "MEMBER_NOT_FOUND" | "PROGRESS_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "SLUG_TAKEN" | "EMAIL_TAKEN" | "ALREADY_MEMBER" | "ALREADY_UPLOADED" | "ALREADY_HAS_ACCESS" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "LENGTH_REQUIRED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "CONTENT_TYPE_MISMATCH" | "RANGE_NOT_SATISFIABLE" | "INVALID_TOKEN" | "PRICE_REQUIRED" | "ORGANIZATION_REQUIRED" | "MEDIA_TYPE_MISMATCH" | "MEDIA_REQUIRED" | "MEDIA_NOT_READY" | "CONTENT_RULE_VIOLATION" | "INVALID_TRANSITION" | "TRANSCODING_RESULTS_REQUIRED" | "INVALID_TRANSCODING_RESULTS" | "SIZE_MISMATCH" | "INVALID_PROGRESS" | "LAST_OWNER" | "CONTENT_NOT_PURCHASABLE" | "REDIRECT_URL_NOT_ALLOWED" | "IDEMPOTENCY_KEY_REUSED" | "RATE_LIMITED" | "INTERNAL_ERROR" | "DATABASE_UNAVAILABLE" | "STORAGE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "AUTH_UNAVAILABLE" | "ASSETS_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "AUTH_NOT_CONFIGURED" | "SIGNING_NOT_CONFIGURED" | "PAYMENTS_NOT_CONFIGURED" | "PAYMENT_PROVIDER_UNAVAILABLE" | "WEBHOOK_NOT_CONFIGURED" | "WEBHOOK_RETRY" | "SIGNOUT_FAILED";
         /** @enum {string} */
         HealthCheckStatus: "healthy" | "unhealthy";
         HealthResponse: {
@@ -1306,8 +1307,9 @@ export interface components {
             /** Format: date-time */
             timestamp: string;
             /** @example {
+             *       "configuration": "healthy",
              *       "database": "healthy",
-             *       "kv_rate_limit": "healthy"
+             *       "rate_limiter": "healthy"
              *     } */
             checks: {
                 [key: string]: components["schemas"]["HealthCheckStatus"];
@@ -2155,6 +2157,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -2176,7 +2179,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -2717,6 +2720,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -2738,7 +2742,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -3572,6 +3576,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment.
              *     - `SIGNING_NOT_CONFIGURED`: Signed URLs are not configured in this environment (missing or short STREAMING_URL_SECRET). */
             503: {
@@ -3594,7 +3599,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "SIGNING_NOT_CONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "SIGNING_NOT_CONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -4003,6 +4008,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_NOT_CONFIGURED`: Authentication is not configured in this environment (missing secret or public URL).
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -4024,7 +4030,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_NOT_CONFIGURED" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_NOT_CONFIGURED" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -4433,6 +4439,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_NOT_CONFIGURED`: Authentication is not configured in this environment (missing secret or public URL).
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -4454,7 +4461,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_NOT_CONFIGURED" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_NOT_CONFIGURED" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -5140,6 +5147,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_NOT_CONFIGURED`: Authentication is not configured in this environment (missing secret or public URL).
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -5161,7 +5169,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_NOT_CONFIGURED" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_NOT_CONFIGURED" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -6709,6 +6717,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -6730,7 +6739,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -7013,6 +7022,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -7034,7 +7044,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -7343,6 +7353,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -7364,7 +7375,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -7750,6 +7761,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -7771,7 +7783,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -8375,6 +8387,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -8396,7 +8409,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -8849,6 +8862,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -8870,7 +8884,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -9275,6 +9289,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -9296,7 +9311,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -9811,6 +9826,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment.
              *     - `SIGNING_NOT_CONFIGURED`: Signed URLs are not configured in this environment (missing or short STREAMING_URL_SECRET). */
             503: {
@@ -9833,7 +9849,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "SIGNING_NOT_CONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "SIGNING_NOT_CONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -10193,6 +10209,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -10214,7 +10231,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -10722,6 +10739,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -10743,7 +10761,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -11310,6 +11328,7 @@ export interface operations {
             };
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment.
              *     - `SIGNING_NOT_CONFIGURED`: Signed URLs are not configured in this environment (missing or short STREAMING_URL_SECRET).
              *     - `STORAGE_UNAVAILABLE`: Media storage (R2) could not be reached; nothing was changed. */
@@ -11333,7 +11352,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "SIGNING_NOT_CONFIGURED" | "STORAGE_UNAVAILABLE");
+                            code: components["schemas"]["ErrorCode"] & ("DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "SIGNING_NOT_CONFIGURED" | "STORAGE_UNAVAILABLE");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -11655,6 +11674,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -11676,7 +11696,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -12124,6 +12144,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -12145,7 +12166,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -12395,6 +12416,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -12416,7 +12438,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -12719,6 +12741,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -12740,7 +12763,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -13043,6 +13066,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -13064,7 +13088,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -13449,6 +13473,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -13470,7 +13495,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -14014,6 +14039,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -14035,7 +14061,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -14421,6 +14447,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -14442,7 +14469,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -14851,6 +14878,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -14872,7 +14900,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -15413,6 +15441,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -15434,7 +15463,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -15868,6 +15897,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -15889,7 +15919,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -16431,6 +16461,7 @@ export interface operations {
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `AUTH_UNAVAILABLE`: The session could not be checked: the auth worker is unreachable.
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -16452,7 +16483,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -16990,6 +17021,7 @@ export interface operations {
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
              *     - `PAYMENTS_NOT_CONFIGURED`: Payments are not configured in this environment (no Stripe secret key).
              *     - `PAYMENT_PROVIDER_UNAVAILABLE`: Stripe could not be reached or refused the request; no checkout was created.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
@@ -17011,7 +17043,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "PAYMENTS_NOT_CONFIGURED" | "PAYMENT_PROVIDER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
+                            code: components["schemas"]["ErrorCode"] & ("AUTH_UNAVAILABLE" | "DATABASE_UNAVAILABLE" | "PAYMENTS_NOT_CONFIGURED" | "PAYMENT_PROVIDER_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -18019,6 +18051,7 @@ export interface operations {
             };
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment.
              *     - `WEBHOOK_NOT_CONFIGURED`: This webhook endpoint has no signing secret configured; the event was not recorded.
              *     - `WEBHOOK_RETRY`: The event could not be recorded this time; nothing was changed. */
@@ -18042,7 +18075,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "WEBHOOK_NOT_CONFIGURED" | "WEBHOOK_RETRY");
+                            code: components["schemas"]["ErrorCode"] & ("DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "WEBHOOK_NOT_CONFIGURED" | "WEBHOOK_RETRY");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -18464,6 +18497,7 @@ export interface operations {
             };
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment.
              *     - `WEBHOOK_NOT_CONFIGURED`: This webhook endpoint has no signing secret configured; the event was not recorded.
              *     - `WEBHOOK_RETRY`: The event could not be recorded this time; nothing was changed. */
@@ -18487,7 +18521,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "WEBHOOK_NOT_CONFIGURED" | "WEBHOOK_RETRY");
+                            code: components["schemas"]["ErrorCode"] & ("DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "WEBHOOK_NOT_CONFIGURED" | "WEBHOOK_RETRY");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -18909,6 +18943,7 @@ export interface operations {
             };
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment.
              *     - `WEBHOOK_NOT_CONFIGURED`: This webhook endpoint has no signing secret configured; the event was not recorded.
              *     - `WEBHOOK_RETRY`: The event could not be recorded this time; nothing was changed. */
@@ -18932,7 +18967,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "WEBHOOK_NOT_CONFIGURED" | "WEBHOOK_RETRY");
+                            code: components["schemas"]["ErrorCode"] & ("DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "WEBHOOK_NOT_CONFIGURED" | "WEBHOOK_RETRY");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -19354,6 +19389,7 @@ export interface operations {
             };
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment.
              *     - `WEBHOOK_NOT_CONFIGURED`: This webhook endpoint has no signing secret configured; the event was not recorded.
              *     - `WEBHOOK_RETRY`: The event could not be recorded this time; nothing was changed. */
@@ -19377,7 +19413,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "WEBHOOK_NOT_CONFIGURED" | "WEBHOOK_RETRY");
+                            code: components["schemas"]["ErrorCode"] & ("DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "WEBHOOK_NOT_CONFIGURED" | "WEBHOOK_RETRY");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -19799,6 +19835,7 @@ export interface operations {
             };
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment.
              *     - `WEBHOOK_NOT_CONFIGURED`: This webhook endpoint has no signing secret configured; the event was not recorded.
              *     - `WEBHOOK_RETRY`: The event could not be recorded this time; nothing was changed. */
@@ -19822,7 +19859,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "WEBHOOK_NOT_CONFIGURED" | "WEBHOOK_RETRY");
+                            code: components["schemas"]["ErrorCode"] & ("DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "WEBHOOK_NOT_CONFIGURED" | "WEBHOOK_RETRY");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -20244,6 +20281,7 @@ export interface operations {
             };
             /** @description A dependency or the configuration is unavailable; nothing was changed. Codes:
              *     - `DATABASE_UNAVAILABLE`: The database could not be reached; nothing was changed.
+             *     - `RATE_LIMITER_UNAVAILABLE`: The rate limiter could not be reached; the request was refused rather than let through unchecked.
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment.
              *     - `WEBHOOK_NOT_CONFIGURED`: This webhook endpoint has no signing secret configured; the event was not recorded.
              *     - `WEBHOOK_RETRY`: The event could not be recorded this time; nothing was changed. */
@@ -20267,7 +20305,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("DATABASE_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "WEBHOOK_NOT_CONFIGURED" | "WEBHOOK_RETRY");
+                            code: components["schemas"]["ErrorCode"] & ("DATABASE_UNAVAILABLE" | "RATE_LIMITER_UNAVAILABLE" | "SERVICE_MISCONFIGURED" | "WEBHOOK_NOT_CONFIGURED" | "WEBHOOK_RETRY");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed

@@ -13,7 +13,8 @@
  *   STRIPE_SECRET_KEY (and STRIPE_WEBHOOK_SECRET_<ENDPOINT> from `stripe listen`), Stripe's test mode.
  *
  * Env: DATABASE_URL (optional), HOST (default 127.0.0.1), DOCS_PORT (default 42070), DEV_DATA_DIR (default .data),
- * STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET_<ENDPOINT>, CHECKOUT_REDIRECT_ORIGINS (default http://localhost:5173).
+ * STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET_<ENDPOINT>, CHECKOUT_REDIRECT_ORIGINS (default http://localhost:5173),
+ * RATE_LIMITS (override of the rate-limit presets for every worker, e.g. "api=20/60,login=10/900"; README "Rate limits").
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -23,6 +24,7 @@ import { app as authApp } from '@codex/worker-auth';
 import { app as contentApp } from '@codex/worker-content-api';
 import { app as ecomApp } from '@codex/worker-ecom-api';
 import { app as identityApp } from '@codex/worker-identity-api';
+import { effectivePreset, parseRateLimitOverrides, RATE_LIMIT_PRESETS } from '@codex/worker-kit';
 import { Scalar } from '@scalar/hono-api-reference';
 import { Hono } from 'hono';
 import { type FetchApp, type ServedApp, serveApp, WaitUntilTracker } from './lib/worker-host';
@@ -39,7 +41,28 @@ const DOCS_PORT = Number(process.env.DOCS_PORT ?? 42070);
 const HOST = process.env.HOST ?? '127.0.0.1';
 const DATA_DIR = resolve(REPO_ROOT, process.env.DEV_DATA_DIR ?? '.data');
 
-const DEV_VARS = { ENVIRONMENT: 'development', EMAIL_TRANSPORT: 'console', LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+const DEV_VARS = {
+  ENVIRONMENT: 'development',
+  EMAIL_TRANSPORT: 'console',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  ...(process.env.RATE_LIMITS ? { RATE_LIMITS: process.env.RATE_LIMITS } : {}),
+};
+
+/** The rate limits in force, for the startup banner: "login 10/900s, register 10/900s, api 100/60s, …". */
+function describeRateLimits() {
+  const limits = Object.values(RATE_LIMIT_PRESETS)
+    .map((p) => effectivePreset(p, DEV_VARS.RATE_LIMITS))
+    .map((p) => `${p.name} ${p.limit}/${p.windowSeconds}s`)
+    .join(', ');
+  const { invalid } = parseRateLimitOverrides(DEV_VARS.RATE_LIMITS);
+  const source = DEV_VARS.RATE_LIMITS ? `RATE_LIMITS="${DEV_VARS.RATE_LIMITS}"` : 'presets';
+  return [
+    `  limits   : ${limits} (${source}; Durable Objects in Miniflare, under ${process.env.DEV_DATA_DIR ?? '.data'}/do)`,
+    ...(invalid.length
+      ? [`  WARNING  : RATE_LIMITS entries ignored (expected bucket=limit/seconds): ${invalid.join(', ')}`]
+      : []),
+  ];
+}
 
 /** One page for the merged contract: static Redocly build, Scalar over openapi/codex.yaml, and the files. */
 function docsApp(root = REPO_ROOT) {
@@ -162,6 +185,7 @@ async function main() {
       `Codex API dev platform ready in ${((performance.now() - started) / 1000).toFixed(1)} s`,
       `  database : ${db}`,
       `  KV / R2  : Miniflare, persisted under ${process.env.DEV_DATA_DIR ?? '.data'}/kv and /r2`,
+      ...describeRateLimits(),
       ...stripe.describe(),
       '',
       ...WORKERS.map(

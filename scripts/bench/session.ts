@@ -215,6 +215,8 @@ async function benchWorkerd() {
             ...dbBindings,
           },
           kvNamespaces: o.kvNamespaces,
+          // RATE_LIMITER (the register route of the setup is rate limited): hosted by this worker, as deployed.
+          durableObjects: o.durableObjects,
         },
         {
           ...runtimeOptions,

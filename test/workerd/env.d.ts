@@ -6,6 +6,8 @@ declare namespace Cloudflare {
     WORKERD_TEST_DB: 'postgres' | 'none';
     DATABASE_URL?: string;
     NEON_WS_PROXY?: string;
+    /** The rate-limit counters (wrangler.jsonc: hosted by the auth worker, bound by the others). */
+    RATE_LIMITER: DurableObjectNamespace;
     /** wrangler's deploy bundle of the worker under test, running as its own Worker. */
     BUNDLE: Fetcher;
   }

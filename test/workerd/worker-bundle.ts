@@ -42,8 +42,9 @@ export function workerBundle(worker: string): Promise<string> {
 }
 
 /**
- * Miniflare options for a worker's bundle as an auxiliary worker named `name`, with the vars, KV and R2 of its
- * wrangler.jsonc plus `extraBindings`. Its AUTH_SERVICE (if any) points at the `codex-auth` auxiliary worker.
+ * Miniflare options for a worker's bundle as an auxiliary worker named `name`, with the vars, KV, R2 and Durable
+ * Objects of its wrangler.jsonc plus `extraBindings`. Its AUTH_SERVICE (if any) points at the `codex-auth` auxiliary
+ * worker, and so does its RATE_LIMITER (script_name `codex-auth`); the auth bundle hosts the RateLimiter class.
  */
 export async function bundledWorker(worker: string, name: string, extraBindings: Record<string, string>) {
   const scriptPath = await workerBundle(worker);
@@ -57,6 +58,7 @@ export async function bundledWorker(worker: string, name: string, extraBindings:
     bindings: { ...(o.bindings as Record<string, string>), ...extraBindings },
     kvNamespaces: o.kvNamespaces,
     r2Buckets: o.r2Buckets,
+    durableObjects: o.durableObjects,
     ...(worker === 'auth' ? {} : { serviceBindings: { AUTH_SERVICE: 'codex-auth' } }),
   };
 }

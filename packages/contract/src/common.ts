@@ -58,7 +58,7 @@ export const HealthResponseSchema = z
     version: z.string().meta({ example: '1.0.0' }),
     timestamp: z.iso.datetime(),
     checks: z.record(z.string(), HealthStatusSchema).meta({
-      example: { database: 'healthy', kv_rate_limit: 'healthy' },
+      example: { configuration: 'healthy', database: 'healthy', rate_limiter: 'healthy' },
     }),
   })
   .meta({ id: 'HealthResponse' });

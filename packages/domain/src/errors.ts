@@ -326,6 +326,11 @@ export const ERROR_CATALOGUE = {
     meaning: 'Media storage (R2) could not be reached; nothing was changed.',
     action: 'Retry after `Retry-After` seconds.',
   },
+  RATE_LIMITER_UNAVAILABLE: {
+    status: 503,
+    meaning: 'The rate limiter could not be reached; the request was refused rather than let through unchecked.',
+    action: 'Retry after `Retry-After` seconds.',
+  },
   AUTH_UNAVAILABLE: {
     status: 503,
     meaning: 'The session could not be checked: the auth worker is unreachable.',

@@ -2,7 +2,8 @@
  * The local platform: what Cloudflare provides in production, assembled on one
  * machine for `npm run dev` and the test suites.
  *
- * - KV and R2 come from Miniflare (Cloudflare's own simulator);
+ * - KV, R2 and the rate limiter's Durable Objects come from Miniflare (Cloudflare's own simulator); the Durable
+ *   Object class is the one the auth worker deploys (@codex/worker-kit's RateLimiter, bundled for workerd here);
  * - the database is embedded PGlite by default, or a real PostgreSQL server
  *   (DATABASE_URL) reached through the same Neon driver as production via a
  *   local WebSocket relay;
@@ -18,6 +19,7 @@ import { migrateUrl, openEmbeddedDb, startRelay } from '@codex/database/node';
 import type { AppBindings } from '@codex/worker-kit';
 import { Miniflare } from 'miniflare';
 import { installFixedLengthStream, R2_PUT_WORKER, streamingBucket } from './r2-stream';
+import { rateLimiterBinding, rateLimiterWorkerOptions } from './rate-limiter';
 
 // R2 writes of a stream need FixedLengthStream (a workerd global): provide it in Node (see ./r2-stream).
 installFixedLengthStream();
@@ -55,7 +57,9 @@ export interface LocalPlatform {
   mode: 'embedded' | 'postgres';
   /** A database handle for test assertions and seeding (the same database the workers use). */
   db: Database;
-  kv: { RATE_LIMIT_KV: KVNamespace; AUTH_SESSION_KV: KVNamespace };
+  kv: { AUTH_SESSION_KV: KVNamespace };
+  /** The rate-limit counters (Durable Objects in Miniflare), as every worker's RATE_LIMITER binding sees them. */
+  rateLimiter: DurableObjectNamespace;
   bucket: R2Bucket;
   /** The bindings a worker receives. */
   envFor(worker: WorkerName, overrides?: Record<string, unknown>): AppBindings & Record<string, unknown>;
@@ -107,17 +111,26 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const persist = options.persistDir;
 
   const mf = new Miniflare({
-    modules: true,
-    script: R2_PUT_WORKER,
-    kvNamespaces: ['RATE_LIMIT_KV', 'AUTH_SESSION_KV'],
-    r2Buckets: ['MEDIA_BUCKET'],
-    ...(persist ? { kvPersist: join(persist, 'kv'), r2Persist: join(persist, 'r2') } : {}),
+    workers: [
+      // The first worker answers dispatchFetch by default (the streaming R2 puts of ./r2-stream).
+      {
+        name: 'codex-platform',
+        modules: true,
+        script: R2_PUT_WORKER,
+        kvNamespaces: ['AUTH_SESSION_KV'],
+        r2Buckets: ['MEDIA_BUCKET'],
+      },
+      await rateLimiterWorkerOptions(),
+    ],
+    ...(persist
+      ? { kvPersist: join(persist, 'kv'), r2Persist: join(persist, 'r2'), durableObjectsPersist: join(persist, 'do') }
+      : {}),
   });
   await mf.ready;
   const kv = {
-    RATE_LIMIT_KV: (await mf.getKVNamespace('RATE_LIMIT_KV')) as unknown as KVNamespace,
     AUTH_SESSION_KV: (await mf.getKVNamespace('AUTH_SESSION_KV')) as unknown as KVNamespace,
   };
+  const rateLimiter = rateLimiterBinding(mf);
   const bucket = streamingBucket(mf, 'MEDIA_BUCKET', (await mf.getR2Bucket('MEDIA_BUCKET')) as unknown as R2Bucket);
 
   let dbBindings: Partial<AppBindings>;
@@ -149,6 +162,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     mode,
     db,
     kv,
+    rateLimiter,
     bucket,
     envFor(worker, overrides = {}) {
       const env: AppBindings & Record<string, unknown> = {
@@ -160,6 +174,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         ...options.vars,
         ...dbBindings,
         ...kv,
+        RATE_LIMITER: rateLimiter,
         ASSETS: assets,
         ...(worker === 'content-api' ? { MEDIA_BUCKET: bucket } : {}),
         ...(worker !== 'auth' && options.apps.auth
@@ -183,6 +198,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   };
   return platform;
 }
+export { rateLimiterClassModule, rateLimiterWorkerOptions } from './rate-limiter';
 export * from './users';
 
 /**

@@ -11,6 +11,7 @@ import { dbLifecycle, getDb } from './db';
 import { type BaseConfig, baseEnv, isLocalEnvironment, parseEnv } from './env';
 import { errorResponse, toErrorResponse, validationDetails } from './http-errors';
 import { createLogger, describeError, getLogger } from './logger';
+import { rateLimiterHealth } from './rate-limit';
 import { declaredErrorCodes, defineRoute, json, SESSION_SCHEME, STRIPE_SIGNATURE_SCHEME } from './route';
 import type { AppEnv } from './types';
 
@@ -152,7 +153,7 @@ export function createWorker<S extends z.ZodType<BaseConfig>>(options: WorkerOpt
       origin: (origin) => (allowed.includes(origin) ? origin : null),
       credentials: true,
       allowHeaders: ['Content-Type', 'x-request-id'],
-      exposeHeaders: ['x-request-id', 'Retry-After'],
+      exposeHeaders: ['x-request-id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
       maxAge: 600,
     })(c, next);
   });
@@ -305,7 +306,7 @@ const healthRoute = defineRoute({
   tag: META_TAG,
   summary: 'Service health',
   description:
-    'Checks the database and the bindings this worker uses. 200 when all are healthy, 503 (the same report, status degraded) when any is not.',
+    'Checks the configuration, the database, the rate limiter and the bindings this worker uses. 200 when all are healthy, 503 (the same report, status degraded) when any is not.',
   access: 'public',
   rateLimit: null,
   database: false,
@@ -378,6 +379,7 @@ function registerMetaRoutes<S extends z.ZodType<BaseConfig>>(app: WorkerApp, opt
         if (!parseEnv(options.env, c.env).ok) throw new Error('invalid configuration');
       }),
       settle('database', () => getDb(c).execute(sql`select 1`)),
+      settle('rate_limiter', () => rateLimiterHealth(c.get('config'))),
     ];
     for (const [name, binding] of Object.entries(options.kvChecks ?? {})) {
       tasks.push(

@@ -43,7 +43,10 @@ export const baseEnv = z.looseObject({
   NEON_WS_PROXY: z.string().min(1).optional(),
   /** An open embedded database (PGlite), injected by the Node host in `npm run dev` and the tests. */
   EMBEDDED_DB: binding<Database>().optional(),
-  RATE_LIMIT_KV: binding<KVNamespace>().optional(),
+  /** The rate-limit counters: one Durable Object per key, hosted by the auth worker (see rate-limit.ts). */
+  RATE_LIMITER: binding<DurableObjectNamespace>().optional(),
+  /** Overrides of the rate-limit presets, e.g. "api=20/60,login=10/900" (bucket=limit/windowSeconds). */
+  RATE_LIMITS: z.string().optional(),
   AUTH_SESSION_KV: binding<KVNamespace>().optional(),
   /** Static assets (the self-hosted Scalar bundle of /docs). */
   ASSETS: binding<Fetcher>().optional(),

@@ -19,7 +19,7 @@ import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { RATE_LIMIT_PRESETS, type RateLimitPreset, rateLimit } from './rate-limit';
-import { requireSession } from './session';
+import { requireSession, signedInOnly } from './session';
 import type { AppEnv } from './types';
 
 /**
@@ -146,7 +146,7 @@ function impliedCodes(d: RouteDeclaration<string, Method, RequestParts, Response
   if (d.access === 'session') codes.push('AUTHENTICATION_REQUIRED', 'SESSION_INVALID', 'AUTH_UNAVAILABLE');
   if (d.access === 'session-optional') codes.push('AUTH_UNAVAILABLE');
   if (d.access === 'own-session') codes.push('AUTHENTICATION_REQUIRED', 'SESSION_INVALID');
-  if (limited) codes.push('RATE_LIMITED');
+  if (limited) codes.push('RATE_LIMITED', 'RATE_LIMITER_UNAVAILABLE');
   if (d.database ?? true) codes.push('DATABASE_UNAVAILABLE');
   return codes;
 }
@@ -213,10 +213,12 @@ export function defineRoute<
   const codes = new Set<ErrorCode>([...impliedCodes(d as never, limited), ...(d.errors ?? [])]);
   declaredCodes.set(routeKey(d.method, d.path), codes);
 
+  // The session is resolved first (a per-user limit needs the user); a missing session is refused after the limit is
+  // counted, so calls without a valid session spend their IP's budget too.
   const middleware: MiddlewareHandler<AppEnv>[] = [];
-  if (d.access === 'session') middleware.push(requireSession({ auth: 'required' }));
-  if (d.access === 'session-optional') middleware.push(requireSession({ auth: 'optional' }));
+  if (sessionRoute) middleware.push(requireSession({ auth: 'optional' }));
   if (preset) middleware.push(rateLimit(preset));
+  if (d.access === 'session') middleware.push(signedInOnly);
   middleware.push(...(d.middleware ?? []));
 
   // A status the declaration documents itself (e.g. an HTML error page) wins over the derived envelope.

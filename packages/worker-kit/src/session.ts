@@ -128,3 +128,17 @@ export function currentUser(c: Context<AppEnv>) {
   if (!user) throw new DomainError('AUTHENTICATION_REQUIRED', 'Authentication required');
   return user;
 }
+
+/**
+ * After requireSession({ auth: 'optional' }) and the rate limit: refuses a caller it found no valid session for.
+ * The limit is counted before the refusal, so a caller without a valid session spends its IP's budget on signed-in
+ * routes too and cannot flood them with bad cookies past the limit.
+ */
+export const signedInOnly: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (!c.get('user')) {
+    throw getCookie(c, SESSION_COOKIE)
+      ? new DomainError('SESSION_INVALID', 'Session is invalid or expired')
+      : new DomainError('AUTHENTICATION_REQUIRED', 'Authentication required');
+  }
+  return next();
+};

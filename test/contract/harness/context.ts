@@ -1,6 +1,6 @@
 /** The `ctx` every scenario receives: the platform, unique values, users, the outbox and calls with contract checks. */
 import type { WorkerName } from '@codex/local';
-import { RATE_LIMIT_PRESETS, rateLimitKey } from '@codex/worker-kit';
+import { blockRateLimit, RATE_LIMIT_PRESETS } from '@codex/worker-kit';
 import { outbox as authOutbox } from '../../../workers/auth/src/email';
 import { findOperation } from './contract';
 import { type Checker, exchange, nextIp, runId } from './runner';
@@ -108,31 +108,15 @@ export function createContext(checker: Checker, worker: WorkerName, shared: Shar
       return token;
     },
     async exhaustRateLimits(ip, extraPresets = []) {
-      const kv = ctx.kv.RATE_LIMIT_KV;
-      const now = Date.now();
-      const puts: Promise<void>[] = [];
-      for (const preset of [...Object.values(RATE_LIMIT_PRESETS), ...extraPresets]) {
-        // This window and the next, so a window boundary between here and the request changes nothing.
-        for (const at of [now, now + preset.windowSeconds * 1000]) {
-          puts.push(
-            kv.put(rateLimitKey(preset, `ip:${ip}`, at), String(preset.limit), {
-              expirationTtl: Math.max(60, preset.windowSeconds * 2),
-            }),
-          );
-        }
-      }
-      await Promise.all(puts);
+      // The window each counter is in (or a new one) is used up: the next limited request from `ip` gets 429.
+      await blockRateLimit(
+        ctx.platform.rateLimiter,
+        [...Object.values(RATE_LIMIT_PRESETS), ...extraPresets],
+        `ip:${ip}`,
+      );
     },
     async exhaustUserRateLimit(userId) {
-      const preset = RATE_LIMIT_PRESETS.api;
-      const now = Date.now();
-      await Promise.all(
-        [now, now + preset.windowSeconds * 1000].map((at) =>
-          ctx.kv.RATE_LIMIT_KV.put(rateLimitKey(preset, `u:${userId}`, at), String(preset.limit), {
-            expirationTtl: Math.max(60, preset.windowSeconds * 2),
-          }),
-        ),
-      );
+      await blockRateLimit(ctx.platform.rateLimiter, [RATE_LIMIT_PRESETS.api], `u:${userId}`);
     },
   } as Ctx;
   return ctx;

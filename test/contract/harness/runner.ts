@@ -208,6 +208,7 @@ export function checkResponse(
     if (!ra || !/^\d+$/.test(ra) || Number(ra) < 1)
       problems.push(`${where}: 429 without a valid Retry-After (got ${ra})`);
   }
+  problems.push(...rateLimitHeaderProblems(where, op, status, h, documented?.headers));
   return { problems, body, contentType };
 }
 
@@ -270,4 +271,41 @@ export class ContractViolation extends Error {
     super(`Contract violation:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ContractViolation';
   }
+}
+
+const RATE_LIMIT_HEADERS = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'];
+
+/**
+ * X-RateLimit-* headers: a response that carries them has them documented, as integers; a rate-limited operation
+ * (one documenting 429) sends them on every 2xx and on its 429, where the window is used up and Retry-After equals
+ * X-RateLimit-Reset.
+ */
+function rateLimitHeaderProblems(
+  where: string,
+  op: Operation | undefined,
+  status: number,
+  h: Headers,
+  documentedHeaders: Record<string, unknown> | undefined,
+): string[] {
+  const problems: string[] = [];
+  const sent = RATE_LIMIT_HEADERS.some((n) => h.has(n));
+  const limited = Boolean(op?.responses.some((r) => r.key === '429'));
+  if (!sent) {
+    if (limited && (status < 300 || status === 429)) problems.push(`${where}: no X-RateLimit-* headers on ${status}`);
+    return problems;
+  }
+  for (const n of RATE_LIMIT_HEADERS) {
+    const v = h.get(n);
+    if (v === null || !/^\d+$/.test(v)) problems.push(`${where}: ${n} missing or not an integer (got ${v})`);
+    if (op && documentedHeaders && !(n in documentedHeaders)) {
+      problems.push(`${where}: ${n} is sent but not documented for ${status}`);
+    }
+  }
+  if (status === 429) {
+    if (h.get('x-ratelimit-remaining') !== '0') problems.push(`${where}: 429 with X-RateLimit-Remaining ≠ 0`);
+    if (h.get('x-ratelimit-reset') !== h.get('retry-after')) {
+      problems.push(`${where}: 429 whose X-RateLimit-Reset differs from Retry-After`);
+    }
+  }
+  return problems;
 }

@@ -102,9 +102,9 @@ export interface Ctx {
   outbox(to?: string): EmailMessage[];
   /** The token in the newest email of `kind` sent to `to` (its link's `token` query parameter; local only). */
   emailToken(to: string, kind: 'verify-email' | 'reset-password'): string;
-  /** Fills every rate-limit bucket of `ip` (all presets, this window and the next) so its next request gets 429. */
+  /** Uses up every rate-limit bucket of `ip` (all presets, for the rest of their window): its next request gets 429. */
   exhaustRateLimits(ip: string, extraPresets?: RateLimitPreset[]): Promise<void>;
-  /** Fills a signed-in user's API bucket (this window and the next) so their next API call gets 429. */
+  /** Uses up a signed-in user's API bucket (for the rest of its window): their next API call gets 429. */
   exhaustUserRateLimit(userId: string): Promise<void>;
 }
 

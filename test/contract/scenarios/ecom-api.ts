@@ -7,7 +7,6 @@
 
 import { WEBHOOK_ENDPOINTS, type WebhookEndpoint } from '@codex/contract';
 import { type Content, contentAccess, purchases, webhookEvents } from '@codex/database';
-import { RATE_LIMIT_PRESETS, rateLimitKey } from '@codex/worker-kit';
 import { and, eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import ecomApp from '../../../workers/ecom-api/src/index';
@@ -406,12 +405,7 @@ export const ecomScenarios = defineScenarios({
         localOnly: true,
         async setup(ctx) {
           const buyer = await ctx.freshUser();
-          const preset = RATE_LIMIT_PRESETS.api;
-          for (const at of [Date.now(), Date.now() + preset.windowSeconds * 1000]) {
-            await ctx.kv.RATE_LIMIT_KV.put(rateLimitKey(preset, `u:${buyer.id}`, at), String(preset.limit), {
-              expirationTtl: 180,
-            });
-          }
+          await ctx.exhaustUserRateLimit(buyer.id);
           return { buyer, item: await purchasable(ctx) };
         },
         request: (_ctx, s) => ({ body: checkoutBody(s.item.id), cookie: s.buyer.cookie }),

@@ -44,20 +44,32 @@ export const metaScenarios = defineScenarios({
         expect(body.status).toBe('degraded');
         expect(body.service).toBe(SERVICE_NAMES[ctx.worker]);
         expect(body.checks.database).toBe('unhealthy');
-        expect(body.checks.kv_rate_limit).toBe('healthy');
+        expect(body.checks.rate_limiter).toBe('healthy');
         // Nothing about the failure leaks into the public body.
         expect(res.text).not.toMatch(/127\.0\.0\.1|nobody|ECONNREFUSED/);
       },
     }),
     defineCase({
-      name: 'rate-limit KV binding missing → degraded',
+      name: 'rate limiter binding missing → degraded',
       status: 503,
-      env: { RATE_LIMIT_KV: undefined },
+      env: { RATE_LIMITER: undefined },
       request: () => ({}),
       assert(_ctx, res) {
         const body = res.body as HealthBody;
         expect(body.status).toBe('degraded');
-        expect(body.checks.kv_rate_limit).toBe('unhealthy');
+        expect(body.checks.rate_limiter).toBe('unhealthy');
+        expect(body.checks.database).toBe('healthy');
+      },
+    }),
+    defineCase({
+      name: 'an unreadable RATE_LIMITS override → degraded (the presets stay in force)',
+      status: 503,
+      env: { RATE_LIMITS: 'api=lots/60' },
+      request: () => ({}),
+      assert(_ctx, res) {
+        const body = res.body as HealthBody;
+        expect(body.status).toBe('degraded');
+        expect(body.checks.rate_limiter).toBe('unhealthy');
         expect(body.checks.database).toBe('healthy');
       },
     }),

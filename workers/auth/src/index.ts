@@ -17,7 +17,7 @@ export const app = createWorker({
     development: 'http://localhost:42069',
   },
   env: AuthEnv,
-  kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV', kv_session: 'AUTH_SESSION_KV' },
+  kvChecks: { kv_session: 'AUTH_SESSION_KV' },
 });
 
 // Auth answers are personal: never stored by caches.
@@ -30,5 +30,10 @@ app.route('/', emailRoutes);
 app.route('/', sessionRoutes);
 app.route('/', verifyEmailPageRoutes);
 
-// Only the app is exported: workerd takes every named export of the main module for an entrypoint.
+// Only the app and the Durable Object class are exported: workerd takes every named export of the main module for an
+// entrypoint or a Durable Object class.
 export default app;
+
+// The rate-limit counters of all four workers live here (RATE_LIMITER in every wrangler.jsonc; the other workers
+// bind this class with script_name): auth is deployed first and the others already depend on it.
+export { RateLimiter } from '@codex/worker-kit';

@@ -6,7 +6,7 @@ describeWorkerBoot(
   {
     service: 'auth-worker',
     title: 'Codex Auth API',
-    checks: ['kv_rate_limit', 'kv_session'],
+    checks: ['rate_limiter', 'kv_session'],
     database: env.WORKERD_TEST_DB === 'postgres',
   },
   (input, init) => env.BUNDLE.fetch(input, init),

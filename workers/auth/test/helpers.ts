@@ -177,13 +177,3 @@ export async function signJwt(payload: Record<string, unknown>, secret: string) 
 export function tokenFromLink(link: string) {
   return new URL(link).searchParams.get('token') ?? '';
 }
-
-/**
- * Rate limits use fixed windows: a test that makes N calls and expects the (N+1)th refused waits, if needed,
- * until it is at least `marginMs` away from a window boundary (a boundary would reset the count).
- */
-export async function awayFromWindowEdge(windowSeconds: number, marginMs = 20_000) {
-  const windowMs = windowSeconds * 1000;
-  const left = windowMs - (Date.now() % windowMs);
-  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
-}

@@ -5,7 +5,6 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   accountRows,
-  awayFromWindowEdge,
   cacheEntry,
   cookieFrom,
   freshIp,
@@ -211,7 +210,6 @@ describe('register', () => {
   });
 
   it('limits registrations to 10 per 15 minutes per IP, counting refused attempts, before reading the body', async () => {
-    await awayFromWindowEdge(15 * 60);
     const ip = freshIp();
     for (let i = 0; i < 10; i++) {
       const { res } = await send(platform, 'POST', '/api/auth/email/register', { ip, rawBody: '{broken' });
@@ -363,15 +361,19 @@ describe('login, session, sign-out', () => {
   it('refuses the 11th login attempt from one IP with 429 and Retry-After; other IPs are unaffected', async () => {
     const reg = await register(platform);
     tokens.push(tokenOf(reg.cookie));
-    await awayFromWindowEdge(15 * 60);
     const ip = freshIp();
+    const remaining: string[] = [];
     for (let i = 0; i < 10; i++) {
       const { res } = await send(platform, 'POST', '/api/auth/email/login', {
         ip,
         body: { email: reg.email, password: 'nope-nope' },
       });
       expect(res.status).toBe(401);
+      expect(res.headers.get('x-ratelimit-limit')).toBe('10');
+      expect(Number(res.headers.get('x-ratelimit-reset'))).toBeLessThanOrEqual(15 * 60);
+      remaining.push(res.headers.get('x-ratelimit-remaining') ?? '');
     }
+    expect(remaining).toEqual(['9', '8', '7', '6', '5', '4', '3', '2', '1', '0']);
     const limited = await send(platform, 'POST', '/api/auth/email/login', {
       ip,
       body: { email: reg.email, password: PASSWORD },
@@ -382,6 +384,8 @@ describe('login, session, sign-out', () => {
     expect(Number.isInteger(retryAfter)).toBe(true);
     expect(retryAfter).toBeGreaterThan(0);
     expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    expect(limited.res.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(limited.res.headers.get('x-ratelimit-reset')).toBe(String(retryAfter));
     expect(limited.res.headers.getSetCookie()).toEqual([]);
     expect(await sessionRows(platform, reg.userId)).toHaveLength(1);
 

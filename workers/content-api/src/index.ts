@@ -17,7 +17,6 @@ export const app = createWorker({
     development: 'http://localhost:4001',
   },
   env: ContentEnv,
-  kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV' },
   r2Checks: { r2_media: 'MEDIA_BUCKET' },
 });
 

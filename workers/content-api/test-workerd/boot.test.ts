@@ -6,7 +6,7 @@ describeWorkerBoot(
   {
     service: 'content-api',
     title: 'Codex Content API',
-    checks: ['kv_rate_limit', 'r2_media'],
+    checks: ['rate_limiter', 'r2_media'],
     database: env.WORKERD_TEST_DB === 'postgres',
   },
   (input, init) => env.BUNDLE.fetch(input, init),

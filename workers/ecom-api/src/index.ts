@@ -17,7 +17,6 @@ export const app = createWorker({
     development: 'http://localhost:42072',
   },
   env: EcomEnv,
-  kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV' },
 });
 
 // The webhook bodies reference this schema by name (they are read raw, not validated by the router). `.meta()` makes

@@ -6,7 +6,7 @@ describeWorkerBoot(
   {
     service: 'ecom-api',
     title: 'Codex Ecom API',
-    checks: ['kv_rate_limit'],
+    checks: ['rate_limiter'],
     database: env.WORKERD_TEST_DB === 'postgres',
   },
   (input, init) => env.BUNDLE.fetch(input, init),

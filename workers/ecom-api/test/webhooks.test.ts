@@ -1,7 +1,7 @@
 import { WEBHOOK_ENDPOINTS, type WebhookEndpoint } from '@codex/contract';
 import { type Content, contentAccess, purchases, webhookEvents } from '@codex/database';
 import { json, registerUser, type TestUser } from '@codex/local';
-import { RATE_LIMIT_PRESETS, rateLimitKey } from '@codex/worker-kit';
+import { blockRateLimit, RATE_LIMIT_PRESETS } from '@codex/worker-kit';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -501,18 +501,14 @@ describe('the other endpoints', () => {
 describe('rate limit', () => {
   it('429 with Retry-After once an IP used up the webhook budget; nothing is recorded', async () => {
     const ip = nextIp();
-    const preset = RATE_LIMIT_PRESETS.webhook;
-    // This window and the next, so that a window boundary in between changes nothing.
-    for (const at of [Date.now(), Date.now() + preset.windowSeconds * 1000]) {
-      await t.platform.kv.RATE_LIMIT_KV.put(rateLimitKey(preset, `ip:${ip}`, at), String(preset.limit), {
-        expirationTtl: 180,
-      });
-    }
+    await blockRateLimit(t.platform.rateLimiter, [RATE_LIMIT_PRESETS.webhook], `ip:${ip}`);
     const { buyer, item } = await buyerAndItem();
     const ev = completedEvent(buyer.id, item);
     const res = await deliver(t.platform, 'booking', ev.payload, { ip });
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(res.headers.get('x-ratelimit-limit')).toBe('1000');
+    expect(res.headers.get('x-ratelimit-remaining')).toBe('0');
     expect((await json(res)).error.code).toBe('RATE_LIMITED');
     expect(await eventRow(ev.id)).toEqual([]);
   });

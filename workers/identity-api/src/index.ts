@@ -16,7 +16,6 @@ export const app = createWorker({
     development: 'http://localhost:42071',
   },
   env: IdentityEnv,
-  kvChecks: { kv_rate_limit: 'RATE_LIMIT_KV' },
 });
 
 app.route('/', organizationRoutes);

@@ -16,7 +16,7 @@ import { AUTH_TAG, authService, SET_COOKIE_HEADER, setSessionCookies } from './s
 
 /** Password reset emails per IP (each one costs an email and a database write). */
 export const RESET_PASSWORD_EMAIL_RATE_LIMIT = {
-  name: 'auth-reset-password-email',
+  name: 'reset-password-email',
   limit: 5,
   windowSeconds: 15 * 60,
   keyBy: 'ip',
