@@ -18,8 +18,8 @@ export interface RepoClone {
   remove(): void;
 }
 
-const gitIn = (cwd: string, args: string[], input?: string) =>
-  execFileSync('git', args, { cwd, encoding: 'utf8', input, maxBuffer: 256 * 1024 * 1024 }).trim();
+const gitIn = (cwd: string, args: string[]) =>
+  execFileSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }).trim();
 
 export function cloneRepository(prefix = 'clone-'): RepoClone {
   // Under the checkout's git-ignored .tmp/: same file system, and never inside another repository's tree.
@@ -32,8 +32,9 @@ export function cloneRepository(prefix = 'clone-'): RepoClone {
   git('config', 'commit.gpgsign', 'false');
 
   // The working tree's changes, committed in the clone.
-  const diff = gitIn(REPO_ROOT, ['diff', 'HEAD', '--binary']);
-  if (diff) gitIn(dir, ['apply', '--binary', '--whitespace=nowarn', '-'], `${diff}\n`);
+  // Untrimmed: a patch's last line may be a context line of a blank line (a single space).
+  const diff = execFileSync('git', ['diff', 'HEAD', '--binary'], { cwd: REPO_ROOT, maxBuffer: 256 * 1024 * 1024 });
+  if (diff.length) execFileSync('git', ['apply', '--binary', '--whitespace=nowarn', '-'], { cwd: dir, input: diff });
   const untracked = gitIn(REPO_ROOT, ['ls-files', '--others', '--exclude-standard', '-z']).split('\0').filter(Boolean);
   for (const file of untracked) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
