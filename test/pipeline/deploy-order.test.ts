@@ -48,14 +48,21 @@ describe('deployOrder', () => {
     );
   });
 
-  it("orders this repository's workers, per environment, auth first", async () => {
+  it("orders this repository's workers, per environment: every binding's target first", async () => {
     for (const env of ['staging', 'production']) {
       const order = deployOrder(await Promise.all(listWorkers().map((dir) => readWorkerConfig(dir, env))));
-      const suffix = env === 'staging' ? '-staging' : '';
-      expect(order[0]?.name).toBe(`codex-auth${suffix}`);
       expect(order).toHaveLength(listWorkers().length);
-      for (const [i, w] of order.entries())
-        for (const s of w.services) expect(names(order).indexOf(s.service), `${w.name} → ${s.service}`).toBeLessThan(i);
+      const auth = names(order).indexOf(`codex-auth${env === 'staging' ? '-staging' : ''}`);
+      expect(auth).toBeGreaterThanOrEqual(0);
+      let bound = 0;
+      for (const [i, w] of order.entries()) {
+        const targets = [...w.services.map((s) => s.service), ...w.durableObjects.flatMap((d) => d.script_name ?? [])];
+        for (const t of targets.filter((t) => t !== w.name)) {
+          expect(names(order).indexOf(t), `${w.name} → ${t}`).toBeLessThan(i);
+          bound++;
+        }
+      }
+      expect(bound).toBeGreaterThanOrEqual(3); // content-api, ecom-api, identity-api → auth
     }
   });
 });
