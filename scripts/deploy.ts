@@ -15,8 +15,8 @@
  *      printed) — migrations must keep the running workers working (add first, remove in a later release);
  *   4. workers in dependency order (a worker after every worker it binds to: auth before the service bindings to it,
  *      a Durable Object host before the workers using its classes): `wrangler deploy --env <env>` in workers/<name>;
- *   5. the contract (openapi/codex.yaml), its changelog (`npm run contract:diff -- <previous version> --markdown`)
- *      and the static docs, to the environment's docs bucket in R2 under v<version>/ and latest/, with a manifest
+ *   5. the contract (openapi/codex.yaml), its release notes (`npm run contract:diff -- <previous version> --markdown`:
+ *      the changes since the previous version) and the static docs (all of generated/docs), to the environment's docs bucket in R2 under v<version>/ and latest/, with a manifest
  *      (version, commit) that a production deploy checks against staging;
  *   6. a smoke check: GET /health on every worker's host answers 200.
  *
@@ -25,7 +25,7 @@
  * pending migrations when DATABASE_URL is given, the docs version). The real run executes that same plan.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import pg from 'pg';
 import {
@@ -50,7 +50,7 @@ import {
 interface Target {
   /** The wrangler environment (`env.<name>` in every wrangler.jsonc). */
   wranglerEnv: string;
-  /** R2 bucket the contract, changelog and static docs are published to (public through `docsHost`). */
+  /** R2 bucket the contract, release notes and static docs are published to (public through `docsHost`). */
   docsBucket: string;
   docsHost: string;
   /** An environment that must already run the commit being deployed. */
@@ -71,6 +71,19 @@ const STEPS = ['migrations', 'workers', 'docs'] as const;
 type StepName = (typeof STEPS)[number];
 
 const PLACEHOLDER = /^(REPLACE_WITH|<)/;
+
+/** This version's changes since the previous one (the gate's markdown report); the docs may hold a full changelog. */
+const RELEASE_NOTES = 'release-notes.md';
+
+const CONTENT_TYPES: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  md: 'text/markdown; charset=utf-8',
+  json: 'application/json',
+  yaml: 'application/yaml',
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+};
+const contentType = (file: string) => CONTENT_TYPES[file.split('.').pop() ?? ''] ?? 'application/octet-stream';
 
 /** The name a binding's resource gets in an environment: RATE_LIMIT_KV → codex-rate-limit(-staging). */
 function resourceName(binding: string, target: string): string {
@@ -168,7 +181,7 @@ function parseArgs(argv: string[]): Options {
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
-// Contract version and changelog base
+// Contract version and release-notes base
 // ---------------------------------------------------------------------------------------------------------------------
 
 const VERSION_FILE = 'openapi/contract-version.json';
@@ -185,7 +198,7 @@ function versionAt(commit: string | null): string | null {
 
 /**
  * The last commit of the previous contract version: the parent of the commit that introduced the current version.
- * The changelog of a version is the diff from there. Null when this is the first version with a contract.
+ * The release notes of a version are the diff from there. Null when this is the first version with a contract.
  */
 function previousVersionBase(current: string): { commit: string; version: string } | null {
   const commits = (gitOk(['log', '--format=%H', '--', VERSION_FILE]) ?? '').split('\n').filter(Boolean);
@@ -542,47 +555,51 @@ async function main() {
     }
   }
 
-  // ── 5. Contract, changelog, docs ─────────────────────────────────────────────────────────────────────────────────
+  // ── 5. Contract, release notes, docs ───────────────────────────────────────────────────────────────────────────
   if (run.has('docs')) {
     const docsDir = join(outRoot, 'docs');
     rmSync(docsDir, { recursive: true, force: true });
     mkdirSync(docsDir, { recursive: true });
     const base = previousVersionBase(version);
-    const changelog = join(docsDir, 'CHANGELOG.md');
+    const notes = join(docsDir, RELEASE_NOTES);
     const diffCmd: Command = base
-      ? { cwd: ROOT, argv: ['npm', 'run', '--silent', 'contract:diff', '--', base.commit, '--markdown', changelog] }
+      ? { cwd: ROOT, argv: ['npm', 'run', '--silent', 'contract:diff', '--', base.commit, '--markdown', notes] }
       : { cwd: ROOT, argv: [] };
-    out(`\n[5] Contract ${version}, changelog and docs → R2 bucket ${target.docsBucket} (https://${target.docsHost})`);
+    out(
+      `\n[5] Contract ${version}, release notes and docs → R2 bucket ${target.docsBucket} (https://${target.docsHost})`,
+    );
     if (base) {
-      out(`  changelog  changes since ${base.version} (${base.commit.slice(0, 12)}): ${show(diffCmd)}`);
+      out(`  notes      changes since ${base.version} (${base.commit.slice(0, 12)}): ${show(diffCmd)}`);
       const r = await runCommand('npm', diffCmd.argv.slice(1), { cwd: ROOT, env: childEnv });
-      if (!existsSync(changelog))
-        throw new Error(`contract:diff wrote no changelog (exit ${r.code}):\n${indent(r.output.trimEnd())}`);
-      const body = readFileSync(changelog, 'utf8');
+      if (!existsSync(notes))
+        throw new Error(`contract:diff wrote no release notes (exit ${r.code}):\n${indent(r.output.trimEnd())}`);
+      const body = readFileSync(notes, 'utf8');
       writeFileSync(
-        changelog,
+        notes,
         `# Codex API contract ${version}\n\nChanges since ${base.version} (commit ${base.commit.slice(0, 12)}).\n\n${body}`,
       );
     } else {
-      out('  changelog  first published version: nothing to compare with');
-      writeFileSync(changelog, `# Codex API contract ${version}\n\nFirst published version of the contract.\n`);
+      out('  notes      first published version: nothing to compare with');
+      writeFileSync(notes, `# Codex API contract ${version}\n\nFirst published version of the contract.\n`);
     }
     copyFileSync(join(ROOT, 'openapi', 'codex.yaml'), join(docsDir, 'codex.yaml'));
-    copyFileSync(join(ROOT, 'generated', 'docs', 'index.html'), join(docsDir, 'index.html'));
+    // The static docs as `npm run contract` generates them (index.html and whatever it links to), all of it.
+    const generatedDocs = readdirSync(join(ROOT, 'generated', 'docs')).filter((f) => f !== RELEASE_NOTES);
+    for (const f of generatedDocs) copyFileSync(join(ROOT, 'generated', 'docs', f), join(docsDir, f));
     const manifest = {
       version,
       environment: options.target,
       commit: head,
       committedAt: git(['log', '-1', '--format=%cI']),
-      changelogBase: base?.commit ?? null,
+      notesBase: base?.commit ?? null,
       workers: workers.map((w) => w.name),
     };
     writeFileSync(join(docsDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
     const files: Array<[string, string]> = [
       ['codex.yaml', 'application/yaml'],
-      ['index.html', 'text/html; charset=utf-8'],
-      ['CHANGELOG.md', 'text/markdown; charset=utf-8'],
+      ...generatedDocs.map((f): [string, string] => [f, contentType(f)]),
+      [RELEASE_NOTES, 'text/markdown; charset=utf-8'],
       // Last: a manifest names a complete set of files (production's staging check reads it).
       ['manifest.json', 'application/json'],
     ];

@@ -5,7 +5,7 @@
  * and what it builds, and — with DATABASE_URL, on a database of its own — that migrations are listed without being
  * applied by a dry run, applied by a real run with drizzle-kit, and that the URL's password is never printed.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, dropTestDatabase } from '@codex/database/node';
@@ -195,7 +195,7 @@ describe('deploy:staging --dry-run', () => {
       expect(out).toContain('DATABASE_URL=<secret> node_modules/.bin/drizzle-kit migrate');
       expect(out).toContain('DATABASE_URL not given');
       // Docs for this version, to the staging bucket.
-      expect(out).toContain(`[5] Contract ${version}, changelog and docs → R2 bucket codex-docs-staging`);
+      expect(out).toContain(`[5] Contract ${version}, release notes and docs → R2 bucket codex-docs-staging`);
       expect(out).toContain(`wrangler r2 object put codex-docs-staging/v${version}/codex.yaml`);
       expect(out).toContain('wrangler r2 object put codex-docs-staging/latest/manifest.json');
       // What a real run would still need.
@@ -213,8 +213,18 @@ describe('deploy:staging --dry-run', () => {
       expect(readFileSync(join(docs, 'codex.yaml'), 'utf8')).toBe(
         readFileSync(join(repo.dir, 'openapi', 'codex.yaml'), 'utf8'),
       );
-      expect(readFileSync(join(docs, 'CHANGELOG.md'), 'utf8')).toContain(`# Codex API contract ${version}`);
+      expect(readFileSync(join(docs, 'release-notes.md'), 'utf8')).toContain(`# Codex API contract ${version}`);
       expect(readFileSync(join(docs, 'index.html'), 'utf8')).toContain('<html');
+      // Every file of the generated docs is published (index.html and whatever it links to), under both prefixes.
+      for (const f of readdirSync(join(repo.dir, 'generated', 'docs'))) {
+        expect(readFileSync(join(docs, f), 'utf8'), f).toBe(
+          readFileSync(join(repo.dir, 'generated', 'docs', f), 'utf8'),
+        );
+        for (const prefix of [`v${version}`, 'latest'])
+          expect(out).toContain(
+            `wrangler r2 object put codex-docs-staging/${prefix}/${f} --file dist/deploy/staging/docs/${f}`,
+          );
+      }
       // Nothing it did dirtied the tree (a real deploy could follow).
       expect(repo.git('status', '--porcelain')).toBe('');
     },
@@ -222,7 +232,7 @@ describe('deploy:staging --dry-run', () => {
   );
 });
 
-describe('the published changelog', () => {
+describe('the published release notes', () => {
   it(
     'is the contract diff since the previous version, through contract:diff --markdown',
     () => {
@@ -238,12 +248,12 @@ describe('the published changelog', () => {
       try {
         const r = deploy(['deploy:staging', '--', '--dry-run', '--only', 'docs']);
         expect(r.status, r.output).toBe(0);
-        expect(r.output).toContain(`changelog  changes since ${meta.version} (${previous.slice(0, 12)})`);
+        expect(r.output).toContain(`notes      changes since ${meta.version} (${previous.slice(0, 12)})`);
         expect(r.output).toContain(`npm run --silent contract:diff -- ${previous} --markdown`);
-        expect(r.output).toContain(`codex-docs-staging/v${next}/CHANGELOG.md`);
-        const changelog = readFileSync(join(repo.dir, 'dist', 'deploy', 'staging', 'docs', 'CHANGELOG.md'), 'utf8');
-        expect(changelog.startsWith(`# Codex API contract ${next}\n\nChanges since ${meta.version}`)).toBe(true);
-        expect(changelog.length).toBeGreaterThan(100); // the report itself follows the heading
+        expect(r.output).toContain(`codex-docs-staging/v${next}/release-notes.md`);
+        const notes = readFileSync(join(repo.dir, 'dist', 'deploy', 'staging', 'docs', 'release-notes.md'), 'utf8');
+        expect(notes.startsWith(`# Codex API contract ${next}\n\nChanges since ${meta.version}`)).toBe(true);
+        expect(notes.length).toBeGreaterThan(100); // the report itself follows the heading
       } finally {
         repo.git('reset', '--quiet', '--hard', previous);
       }
