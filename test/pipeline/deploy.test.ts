@@ -200,7 +200,7 @@ describe('deploy:staging --dry-run', () => {
       expect(out).toContain('wrangler r2 object put codex-docs-staging/latest/manifest.json');
       // What a real run would still need.
       expect(out).toContain('A real deploy to staging would refuse until');
-      expect(out).toContain('npx wrangler kv namespace create codex-rate-limit-staging');
+      expect(out).toContain('npx wrangler kv namespace create codex-auth-session-staging');
       expect(out).toContain('Dry run complete');
       expect(out).not.toContain('Refusing');
 
