@@ -163,12 +163,19 @@ function argValue(args: string[], name: string) {
 
 async function main() {
   const args = process.argv.slice(2);
-  const valued = new Set(['--head', '--cwd']);
+  const valued = new Set(['--head', '--cwd', '--markdown']);
   const positional = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1] ?? ''));
   const baseRef = positional[0] ?? (process.env.BASE_REF || undefined);
   const cwd = argValue(args, '--cwd') ?? process.cwd();
   const result = await runGate({ cwd, baseRef, headFile: argValue(args, '--head') });
   (result.ok ? console.log : console.error)(result.report);
+  // Stand-in for the `--markdown <file>` report of the reworked gate (another branch): the text report, fenced.
+  const markdown = argValue(args, '--markdown');
+  if (markdown)
+    writeFileSync(
+      markdown,
+      `## Contract changes\n\n${result.ok ? '✅ compatible, or released as a new major version' : '❌ breaking without a major version bump'}\n\n\`\`\`\n${result.report}\n\`\`\`\n`,
+    );
   process.exitCode = result.ok ? 0 : 1;
 }
 
