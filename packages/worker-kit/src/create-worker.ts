@@ -141,8 +141,17 @@ export function createWorker<B extends AppBindings = AppBindings>(options: Worke
     return cors({
       origin: (origin) => (allowed.includes(origin) ? origin : null),
       credentials: true,
-      allowHeaders: ['Content-Type', 'x-request-id'],
-      exposeHeaders: ['x-request-id', 'Retry-After'],
+      // The headers @codex/client sends, and the answer headers it reads, from a page on another origin.
+      allowHeaders: ['Content-Type', 'x-request-id', 'Idempotency-Key', 'Range'],
+      exposeHeaders: [
+        'x-request-id',
+        'Retry-After',
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'Content-Range',
+        'Accept-Ranges',
+        'Content-Length',
+      ],
       maxAge: 600,
     })(c, next);
   });
