@@ -186,7 +186,11 @@ export interface CodexClient extends CodexRequester {
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
 type Upper = (typeof METHODS)[number];
-/** Operations after which the jar forgets the session, whatever the answer: signing out ends it locally too. */
+/**
+ * Operations that end the session. The jar forgets the session after one, whatever the answer: a sign-out that
+ * failed (the worker down, or 401 because the session is already gone) must not leave a stale session behind. And
+ * they are retried like idempotent requests: ending a session twice ends it once.
+ */
 const ENDS_SESSION = new Set(['signOut']);
 const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 const querySerializer = createQuerySerializer();
@@ -304,7 +308,7 @@ export function createCodexClient(options: CodexClientOptions): CodexClient {
     // A stream can be sent once: no retry then (send a Blob or bytes to have uploads retried).
     const maxRetries = isStream(body) ? 0 : Math.max(0, init.maxRetries ?? options.maxRetries ?? DEFAULT_MAX_RETRIES);
     const timeout = init.timeout ?? options.timeout ?? 60_000;
-    const safe = safeToRepeat(method, headers);
+    const safe = safeToRepeat(method, headers) || (op !== undefined && ENDS_SESSION.has(op.id));
     const id = randomKey();
     const userSignal = init.signal;
     const mergedOptions: MergedOptions = {

@@ -5,7 +5,8 @@
  * - 429: always (any method). The rate limiter answers 429 before the operation runs, so nothing happened and a
  *   repeat cannot duplicate anything;
  * - 408, 500, 502, 503, 504, a connection error or a timeout: only when repeating is safe — an idempotent method
- *   (GET, HEAD, PUT, DELETE, OPTIONS) or a POST that carries an Idempotency-Key (the worker replays the first answer);
+ *   (GET, HEAD, PUT, DELETE, OPTIONS), a POST that carries an Idempotency-Key (the worker replays the first answer),
+ *   or sign-out (ending a session twice ends it once);
  * - 409 with a Retry-After, under the same condition: the worker is still executing the first request with that
  *   Idempotency-Key.
  *

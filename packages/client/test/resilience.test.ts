@@ -338,6 +338,17 @@ describe('session', () => {
     expect(out.error).toBeInstanceOf(InternalServerError);
     expect(client.session.get()).toBeUndefined();
 
+    // Sign-out is retried like an idempotent request: through a 503, the session really ends on the server.
+    const second = await signedIn(net);
+    const session = second.client.session.get();
+    net.outage('auth', 1);
+    const before = net.attempts.length;
+    const ended = await second.client.POST('/api/auth/signout');
+    expect(ended.data).toEqual({ success: true });
+    expect(net.attempts.length - before).toBe(2);
+    second.client.session.set(session);
+    expect((await second.client.GET('/api/auth/session')).error?.status).toBe(401);
+
     client.session.set('not-a-session');
     const again = await client.POST('/api/auth/signout');
     expect(again.error).toBeInstanceOf(AuthenticationError);
