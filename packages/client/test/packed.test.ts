@@ -37,6 +37,8 @@ let host: FlowHost;
 let work: string;
 let app: string;
 let tarball: string;
+let tightLimit = false;
+const TIGHT_LIMIT = 'api=8/4';
 
 beforeAll(async () => {
   work = join(tmpdir(), `codex-client-consumer-${process.pid}-${Date.now().toString(36)}`);
@@ -78,7 +80,15 @@ beforeAll(async () => {
     await writeFile(join(app, f), await readFile(join(FIXTURES, f)));
   }
 
-  host = await startFlowHost();
+  // A tight api limit (where the limiter reads RATE_LIMITS): the flows complete only through the client's retries.
+  host = await startFlowHost({ RATE_LIMITS: TIGHT_LIMIT });
+  const probe = await fetch(`${host.baseUrls.identity}/api/organizations?limit=1`);
+  tightLimit = probe.headers.get('x-ratelimit-limit') === '8';
+  if (!tightLimit) {
+    console.warn(
+      `packed client: this build's rate limiter ignores RATE_LIMITS (X-RateLimit-Limit ${probe.headers.get('x-ratelimit-limit')}); the flows run under the default limits, so no 429 is expected`,
+    );
+  }
 }, 300_000);
 
 afterAll(async () => {
@@ -173,6 +183,8 @@ describe('the packed client', () => {
     const result = JSON.parse(json) as { ok: boolean; summary: FlowSummary };
     expect(result.ok).toBe(true);
     expect(stdout).toContain('(cookies: jar)');
+    // main.ts logs the client's retries (logger: console, level info).
+    if (tightLimit) expect(stdout).toMatch(/retrying .* \(429, Retry-After \d+ s\)/);
     expect(result.summary.rangeRead.size).toBe(64 * 1024);
     await expectFlowEffects(result.summary);
 

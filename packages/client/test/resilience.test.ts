@@ -53,7 +53,7 @@ interface Attempt {
  * The network to the workers, in-process: `outage(worker)` says how many of the next requests to that worker find
  * its database unavailable (the binding missing, as when Neon is unreachable) — the worker answers 503 as it would.
  */
-function network() {
+function network(options: { rateLimits?: string } = {}) {
   const attempts: Attempt[] = [];
   const down: Partial<Record<WorkerName, number>> = {};
   let ip = 0;
@@ -72,7 +72,8 @@ function network() {
     ip += 1;
     headers.set('cf-connecting-ip', `10.91.${Math.floor(ip / 250) % 250}.${(ip % 250) + 1}`);
     const remaining = down[worker] ?? 0;
-    const overrides = remaining > 0 ? { EMBEDDED_DB: undefined, DATABASE_URL: undefined } : {};
+    const overrides: Record<string, unknown> = remaining > 0 ? { EMBEDDED_DB: undefined, DATABASE_URL: undefined } : {};
+    if (options.rateLimits) overrides.RATE_LIMITS = options.rateLimits;
     if (remaining > 0) down[worker] = remaining - 1;
     return app.fetch(new Request(request, { headers }), platform.envFor(worker, overrides));
   };
@@ -110,8 +111,7 @@ const slug = () => `res-${Math.random().toString(36).slice(2, 10)}`;
 beforeAll(async () => {
   platform = await startLocalPlatform({
     apps,
-    // A short rate-limit window where the deployment supports RATE_LIMITS (see the 429 test).
-    vars: { LOG_LEVEL: 'silent', EMAIL_TRANSPORT: 'memory', ENVIRONMENT: 'test', RATE_LIMITS: 'api=8/3' },
+    vars: { LOG_LEVEL: 'silent', EMAIL_TRANSPORT: 'memory', ENVIRONMENT: 'test' },
   });
 });
 
@@ -236,7 +236,8 @@ describe('retries', () => {
   it('a 429 comes back typed with Retry-After; with retries on, the client waits that long and succeeds', {
     timeout: 120_000,
   }, async () => {
-    const net = network();
+    // A short window where the limiter reads RATE_LIMITS (bucket=limit/seconds); else the preset's 100 per 60 s.
+    const net = network({ rateLimits: 'api=8/3' });
     const { client } = await signedIn(net, { maxRetries: 0 });
     let limited: RateLimitError | undefined;
     for (let i = 0; i < 200 && !limited; i += 1) {
