@@ -1,3 +1,4 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { workerdProjects } from './vitest.workerd.config';
 
@@ -11,6 +12,10 @@ export default defineConfig({
   test: {
     projects: [
       {
+        // Workspace packages that publish a build (@codex/client) point the "codex-source" export condition at their
+        // TypeScript source, so tests run the source without a build step.
+        resolve: { conditions: ['codex-source', ...defaultServerConditions] },
+        ssr: { resolve: { conditions: ['codex-source', ...defaultServerConditions] } },
         test: {
           name: 'node',
           include: ['packages/*/test/**/*.test.ts', 'workers/*/test/**/*.test.ts', 'test/**/*.test.ts'],

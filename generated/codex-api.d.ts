@@ -963,7 +963,7 @@ export interface components {
              * @default member
              * @enum {string}
              */
-            role: "owner" | "admin" | "member";
+            role?: "owner" | "admin" | "member";
         } | {
             /**
              * Format: uuid
@@ -975,7 +975,7 @@ export interface components {
              * @default member
              * @enum {string}
              */
-            role: "owner" | "admin" | "member";
+            role?: "owner" | "admin" | "member";
         };
         AuthSession: {
             /**
@@ -1127,7 +1127,7 @@ export interface components {
              * @default public
              * @enum {string}
              */
-            visibility: "public" | "purchased_only" | "members_only";
+            visibility?: "public" | "purchased_only" | "members_only";
             /**
              * @description Price in cents (USD); required for purchased_only
              * @example 499
@@ -2801,17 +2801,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "audio/aac": string;
-                    "audio/flac": string;
-                    "audio/mp4": string;
-                    "audio/mpeg": string;
-                    "audio/ogg": string;
-                    "audio/wav": string;
-                    "audio/webm": string;
-                    "video/mp4": string;
-                    "video/quicktime": string;
-                    "video/webm": string;
-                    "video/x-matroska": string;
+                    "audio/aac": ReadableStream<Uint8Array>;
+                    "audio/flac": ReadableStream<Uint8Array>;
+                    "audio/mp4": ReadableStream<Uint8Array>;
+                    "audio/mpeg": ReadableStream<Uint8Array>;
+                    "audio/ogg": ReadableStream<Uint8Array>;
+                    "audio/wav": ReadableStream<Uint8Array>;
+                    "audio/webm": ReadableStream<Uint8Array>;
+                    "video/mp4": ReadableStream<Uint8Array>;
+                    "video/quicktime": ReadableStream<Uint8Array>;
+                    "video/webm": ReadableStream<Uint8Array>;
+                    "video/x-matroska": ReadableStream<Uint8Array>;
                 };
             };
             /** @description The requested byte range */
@@ -2829,17 +2829,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "audio/aac": string;
-                    "audio/flac": string;
-                    "audio/mp4": string;
-                    "audio/mpeg": string;
-                    "audio/ogg": string;
-                    "audio/wav": string;
-                    "audio/webm": string;
-                    "video/mp4": string;
-                    "video/quicktime": string;
-                    "video/webm": string;
-                    "video/x-matroska": string;
+                    "audio/aac": ReadableStream<Uint8Array>;
+                    "audio/flac": ReadableStream<Uint8Array>;
+                    "audio/mp4": ReadableStream<Uint8Array>;
+                    "audio/mpeg": ReadableStream<Uint8Array>;
+                    "audio/ogg": ReadableStream<Uint8Array>;
+                    "audio/wav": ReadableStream<Uint8Array>;
+                    "audio/webm": ReadableStream<Uint8Array>;
+                    "video/mp4": ReadableStream<Uint8Array>;
+                    "video/quicktime": ReadableStream<Uint8Array>;
+                    "video/webm": ReadableStream<Uint8Array>;
+                    "video/x-matroska": ReadableStream<Uint8Array>;
                 };
             };
             /** @description The request does not match the contract. Codes:
@@ -10806,17 +10806,17 @@ export interface operations {
         /** @description The file, as declared (type and size) */
         requestBody: {
             content: {
-                "audio/aac": string;
-                "audio/flac": string;
-                "audio/mp4": string;
-                "audio/mpeg": string;
-                "audio/ogg": string;
-                "audio/wav": string;
-                "audio/webm": string;
-                "video/mp4": string;
-                "video/quicktime": string;
-                "video/webm": string;
-                "video/x-matroska": string;
+                "audio/aac": Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>;
+                "audio/flac": Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>;
+                "audio/mp4": Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>;
+                "audio/mpeg": Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>;
+                "audio/ogg": Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>;
+                "audio/wav": Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>;
+                "audio/webm": Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>;
+                "video/mp4": Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>;
+                "video/quicktime": Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>;
+                "video/webm": Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>;
+                "video/x-matroska": Blob | ArrayBuffer | ArrayBufferView | ReadableStream<Uint8Array>;
             };
         };
         responses: {

@@ -112,7 +112,7 @@ describe('createCodexClient (cookie jar)', () => {
     expect(refused.response.status).toBe(401);
     expect(net.sent.at(-1)).toMatchObject({ worker: 'identity-api', cookie: null });
     expect(refused.data).toBeUndefined();
-    expect(refused.error?.error.code).toBe('AUTHENTICATION_REQUIRED');
+    expect(refused.error?.code).toBe('AUTHENTICATION_REQUIRED');
     expect(refused.error?.requestId).toBe(refused.requestId);
     expect(await platform.db.select().from(organizations).where(eq(organizations.slug, s2))).toHaveLength(0);
   });
@@ -134,8 +134,8 @@ describe('createCodexClient (cookie jar)', () => {
     const bad = await client.POST('/api/organizations', { body: { name: 'Bad', slug: 'Not A Slug' } });
     expect(bad.response.status).toBe(400);
     expect(bad.requestId).toBe(requestId);
-    expect(bad.error?.error.code).toBe('VALIDATION_ERROR');
-    expect(JSON.stringify(bad.error?.error.details)).toContain('slug');
+    expect(bad.error?.code).toBe('VALIDATION_ERROR');
+    expect(JSON.stringify(bad.error?.details)).toContain('slug');
     expect(bad.error?.requestId).toBe(requestId);
     expect(await platform.db.select().from(organizations).where(eq(organizations.slug, 'Not A Slug'))).toHaveLength(0);
   });

@@ -152,8 +152,18 @@ export function createWorker<S extends z.ZodType<BaseConfig>>(options: WorkerOpt
     return cors({
       origin: (origin) => (allowed.includes(origin) ? origin : null),
       credentials: true,
-      allowHeaders: ['Content-Type', 'x-request-id'],
-      exposeHeaders: ['x-request-id', 'Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
+      // The headers @codex/client sends, and the answer headers it reads, from a page on another origin.
+      allowHeaders: ['Content-Type', 'x-request-id', 'Idempotency-Key', 'Range'],
+      exposeHeaders: [
+        'x-request-id',
+        'Retry-After',
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
+        'Content-Range',
+        'Accept-Ranges',
+        'Content-Length',
+      ],
       maxAge: 600,
     })(c, next);
   });
