@@ -8,6 +8,8 @@
  *     → generated/codex-api.d.ts         openapi-typescript `paths`/`components` types
  *     → generated/codex-routes.ts        path → worker map used by @codex/client
  *     → generated/docs/index.html        static docs, `redocly build-docs --inlineBundle` (no CDN)
+ *     → generated/docs/changelog.{md,html,json}  one entry per contract version, from the git history of
+ *                                        openapi/codex.yaml (see scripts/contract/changelog.ts)
  *
  * info.version of the merged contract comes from openapi/contract-version.json (the only
  * hand-edited file under openapi/). Output is deterministic: no timestamps, stable key order.
@@ -21,6 +23,16 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { stringify } from 'yaml';
 import { canonicalize, stableJson } from './contract/canonical';
+import {
+  buildChangelog,
+  CHANGELOG_HTML,
+  CHANGELOG_JSON,
+  CHANGELOG_MD,
+  readChangelogJson,
+  renderChangelogHtml,
+  renderChangelogJson,
+  renderChangelogMarkdown,
+} from './contract/changelog';
 import { ContractMergeError, mergeContracts, type WorkerSpec } from './contract/merge';
 import { renderRoutesModule } from './contract/routes';
 import { runRedocly, stripRedoclyNoise } from './contract/tools';
@@ -40,6 +52,8 @@ const CONTRACT_DESCRIPTION = [
   'the meta routes every worker serves (/health, /openapi.json, /docs) are listed once with all servers.',
   'Errors use the shared `ErrorResponse` envelope; every response carries an `x-request-id` header.',
   'Authenticated operations use the `codex-session` cookie set by the auth worker.',
+  '',
+  'What changed in each version of this contract: the [changelog](changelog.html).',
 ].join('\n');
 
 interface Timing {
@@ -183,6 +197,30 @@ export async function buildContract(outRoot: string, timings: Timing[] = []): Pr
     }
     writeFileSync(target, offlineDocs(readFileSync(target, 'utf8')));
     written.push(GENERATED_DOCS);
+  });
+
+  await timed(timings, 'changelog (git history)', async () => {
+    const previous = readChangelogJson(join(REPO_ROOT, CHANGELOG_JSON));
+    const log = await buildChangelog({
+      root: REPO_ROOT,
+      built: readFileSync(join(outRoot, CONTRACT_FILE), 'utf8'),
+      previous,
+      config: join(REPO_ROOT, 'redocly.yaml'),
+    });
+    if (log) {
+      out(CHANGELOG_MD, renderChangelogMarkdown(log));
+      out(CHANGELOG_HTML, renderChangelogHtml(log));
+      out(CHANGELOG_JSON, renderChangelogJson(log));
+      return;
+    }
+    // A shallow clone (or no git) cannot see the releases: keep the committed changelog as it is.
+    console.warn(
+      '    changelog: the git history of openapi/codex.yaml is not available (shallow clone?); kept as committed',
+    );
+    for (const rel of [CHANGELOG_MD, CHANGELOG_HTML, CHANGELOG_JSON]) {
+      const committed = join(REPO_ROOT, rel);
+      if (existsSync(committed)) out(rel, readFileSync(committed, 'utf8'));
+    }
   });
 
   return written;
