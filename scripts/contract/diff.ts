@@ -212,7 +212,7 @@ const short = (v: unknown) => {
 const sentence = (s: string) => s.trim().replace(/\.$/, '');
 
 /** One sentence for a change: redocly's verdict where it gave one, else what the change itself says. */
-function whatOf(c: RedoclyChange, rest: string[]): { what: string; rule?: string } {
+function whatOf(c: RedoclyChange, rest: string[], atOperation: boolean): { what: string; rule?: string } {
   const verdict = (c.verdicts ?? []).find((v) => v.impact === c.impact) ?? c.verdicts?.[0];
   if (verdict) {
     if (verdict.ruleId === 'security-requirement-changed' && c.kind === 'removed' && isObj(c.base?.value)) {
@@ -228,7 +228,7 @@ function whatOf(c: RedoclyChange, rest: string[]): { what: string; rule?: string
   }
   const last = rest[rest.length - 1];
   if (c.kind === 'added') {
-    if (rest.length === 0) return { what: 'operation added' };
+    if (rest.length === 0) return { what: atOperation ? 'operation added' : 'added' };
     if (rest[0] === 'security' && isObj(c.revision?.value) && Object.keys(c.revision.value).length === 0) {
       return { what: 'calls without credentials are now accepted too' };
     }
@@ -237,7 +237,7 @@ function whatOf(c: RedoclyChange, rest: string[]): { what: string; rule?: string
     }
     return { what: rest.length && last === 'requestBody' ? 'request body added' : 'added' };
   }
-  if (c.kind === 'removed') return { what: rest.length === 0 ? 'operation removed' : 'removed' };
+  if (c.kind === 'removed') return { what: rest.length === 0 && atOperation ? 'operation removed' : 'removed' };
   const p = c.property;
   if (!p) return { what: 'changed' };
   if (['description', 'summary', 'title', 'example', 'examples', 'externalDocs'].includes(p)) {
@@ -253,7 +253,8 @@ interface Located extends ContractChange {
 function locate(c: RedoclyChange, base: Obj, head: Obj): Located[] {
   const side = c.kind === 'removed' ? (c.base?.pointer ?? c.path) : (c.revision?.pointer ?? c.path);
   const segs = parsePointer(c.kind === 'modified' ? c.path : side);
-  const { what, rule } = whatOf(c, segs.slice(3));
+  const atOperation = segs[0] === 'paths' && METHODS.has(segs[2] ?? '');
+  const { what, rule } = whatOf(c, atOperation ? segs.slice(3) : [], atOperation);
   const common = { impact: c.impact, ...(rule && c.impact === 'major' ? { rule } : {}) };
 
   if (segs[0] === 'paths' && segs[1] !== undefined) {

@@ -182,7 +182,7 @@ export function renderMarkdown(diff: ContractDiff, verdict: VersionVerdict, cont
   out.push(
     '<sub>Breaking: removed or renamed operations, parameters, properties, media types or responses; new required ' +
       'inputs; narrower request constraints or enums; wider or less guaranteed responses; new security. ' +
-      'See README → Contract → Breaking changes.</sub>',
+      'See the README, "The contract: versions, breaking changes, changelog".</sub>',
     '',
   );
   return out.join('\n');
