@@ -8,9 +8,9 @@
  * breaking change and "version" in openapi/contract-version.json did not get a new major (then `npm run contract`).
  * Additions pass without a bump. A comparison that cannot be made (tool failure, diff rules not loaded) fails.
  *
- * Base: the first argument, else $BASE_REF, else origin/main, else HEAD~1 — taken as the merge base with HEAD when
- * that exists, so commits that landed on the base branch meanwhile are not reported as removals. No base commit, or
- * no contract at the base: passes with a message.
+ * Base: the first argument, else $BASE_REF, else origin/main, else HEAD when openapi/codex.yaml has uncommitted
+ * changes, else HEAD~1 — taken as the merge base with HEAD when that exists, so commits that landed on the base branch
+ * meanwhile are not reported as removals. No base commit, or no contract at the base: passes with a message.
  *
  * Options: --markdown <file> (a reviewer's report: job summary, pull-request comment), --head <file> (default
  * openapi/codex.yaml), --cwd <dir> (the repository; its redocly.yaml is the configuration).
@@ -43,9 +43,13 @@ function commitExists(cwd: string, ref: string) {
   return git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).status === 0;
 }
 
-/** The base commit to compare against, or null when there is none. */
+/**
+ * The base commit to compare against, or null when there is none. Without a requested ref: the merge base with
+ * origin/main; else HEAD when the contract has uncommitted changes (they are what is being checked); else HEAD~1.
+ */
 export function resolveBase(cwd: string, requested?: string): { ref: string; commit: string } | null {
-  const candidates = requested ? [requested] : ['origin/main', 'HEAD~1'];
+  const dirty = () => git(cwd, ['diff', '--quiet', 'HEAD', '--', CONTRACT]).status === 1;
+  const candidates = requested ? [requested] : ['origin/main', ...(dirty() ? ['HEAD'] : []), 'HEAD~1'];
   for (const ref of candidates) {
     if (!commitExists(cwd, ref)) continue;
     const mergeBase = git(cwd, ['merge-base', ref, 'HEAD']);

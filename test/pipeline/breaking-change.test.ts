@@ -129,4 +129,13 @@ describe('contract:diff (npm script, in a clone)', () => {
     expect(unknown.status, unknown.out).toBe(1);
     expect(unknown.out).toContain('the base ref no-such-branch does not exist');
   });
+
+  it('without a base ref or origin/main, compares an uncommitted contract edit with HEAD', async () => {
+    git(clone.dir, 'remote', 'remove', 'origin');
+    editContract(removeDeleteOrganization);
+    const r = await gate();
+    expect(r.status, r.out).toBe(1);
+    expect(r.out).toMatch(/^Base: HEAD \(/m);
+    expect(r.out).toMatch(/BREAKING {2}deleteOrganization \(DELETE \/api\/organizations\/\{id\}\) — operation removed/);
+  });
 });
