@@ -29,6 +29,8 @@ interface RowResult {
   /** The major-bump row: the changelog built with it, and contract:check once committed. */
   changelog?: string;
   check?: Run;
+  /** A shallow clone cannot see the releases: the changelog is kept as committed. */
+  shallow?: boolean;
   error?: string;
   ms: number;
 }
@@ -80,6 +82,7 @@ async function runEdit(clone: RepoClone, edit: ContractEdit): Promise<RowResult>
     result.markdown = readFileSync(md, 'utf8');
     if (edit.bump === 'major' && version) {
       result.changelog = readFileSync(join(clone.dir, 'generated/docs/changelog.md'), 'utf8');
+      result.shallow = git(clone.dir, 'rev-parse', '--is-shallow-repository').trim() === 'true';
       git(clone.dir, 'add', '-A');
       git(clone.dir, 'commit', '-q', '-m', `Release ${version}`);
       result.check = await clone.npm(['run', '--silent', 'contract:check']);
