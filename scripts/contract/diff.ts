@@ -232,10 +232,10 @@ function whatOf(c: RedoclyChange, rest: string[], atOperation: boolean): { what:
     if (rest[0] === 'security' && isObj(c.revision?.value) && Object.keys(c.revision.value).length === 0) {
       return { what: 'calls without credentials are now accepted too' };
     }
-    if (rest[0] === 'parameters' && rest.length === 2 && isObj(c.revision?.value)) {
+    if (((rest[0] === 'parameters' && rest.length === 2) || last === 'requestBody') && isObj(c.revision?.value)) {
       return { what: c.revision.value.required === true ? 'added (required)' : 'added (optional)' };
     }
-    return { what: rest.length && last === 'requestBody' ? 'request body added' : 'added' };
+    return { what: 'added' };
   }
   if (c.kind === 'removed') return { what: rest.length === 0 && atOperation ? 'operation removed' : 'removed' };
   const p = c.property;
