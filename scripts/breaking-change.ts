@@ -135,13 +135,21 @@ async function main() {
   const baseRef = positional[0] ?? (process.env.BASE_REF || undefined);
   const cwd = argValue(args, '--cwd') ?? process.cwd();
   const markdownFile = argValue(args, '--markdown');
-  const result = await runGate({ cwd, baseRef, headFile: argValue(args, '--head') });
-  (result.ok ? console.log : console.error)(result.report);
-  if (markdownFile) {
+  const writeMarkdown = (markdown: string) => {
+    if (!markdownFile) return;
     const target = resolve(process.env.INIT_CWD ?? process.cwd(), markdownFile); // npm run starts in the package root
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, result.markdown);
+    writeFileSync(target, markdown);
+  };
+  let result: GateResult;
+  try {
+    result = await runGate({ cwd, baseRef, headFile: argValue(args, '--head') });
+  } catch (e) {
+    writeMarkdown(`## ❌ The contract check failed\n\n${e instanceof Error ? e.message : String(e)}\n`);
+    throw e;
   }
+  (result.ok ? console.log : console.error)(result.report);
+  writeMarkdown(result.markdown);
   process.exitCode = result.ok ? 0 : 1;
 }
 
