@@ -7,6 +7,8 @@
  * (BREAKING / ok, the operation, what changed) and a verdict on the version bump, and exits 1 when there is a
  * breaking change and "version" in openapi/contract-version.json did not get a new major (then `npm run contract`).
  * Additions pass without a bump. A comparison that cannot be made (tool failure, diff rules not loaded) fails.
+ * When openapi/codex.yaml is not what the code builds (edited without `npm run contract`, or by hand), the contract
+ * the code builds is compared as well, and the worse verdict wins.
  *
  * Base: the first argument, else $BASE_REF, else origin/main, else HEAD when openapi/codex.yaml has uncommitted
  * changes, else HEAD~1 — taken as the merge base with HEAD when that exists, so commits that landed on the base branch
@@ -16,10 +18,11 @@
  * openapi/codex.yaml), --cwd <dir> (the repository; its redocly.yaml is the configuration).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildMergedContract, REPO_ROOT } from './contract';
 import { type ContractDiff, ContractDiffSetupError, diffContracts } from './contract/diff';
 import { renderMarkdown, renderText, type VersionVerdict, versionVerdict } from './contract/report';
 
@@ -94,19 +97,62 @@ export async function runGate(options: { cwd: string; baseRef?: string; headFile
   }
   const tmp = mkdtempSync(join(tmpdir(), 'codex-gate-'));
   try {
-    const baseFile = join(tmp, `base-${base.commit.slice(0, 12)}.yaml`);
+    const baseFile = join(tmp, `base-${short}.yaml`);
     writeFileSync(baseFile, shown.stdout);
-    const diff = await diffContracts(baseFile, headFile, { cwd, config });
-    const verdict = versionVerdict(diff);
-    const header = `Base: ${baseLabel}  Head: ${options.headFile ?? CONTRACT} (working tree)`;
-    return {
-      ok: verdict.ok,
-      report: `${header}\n${renderText(diff, verdict)}`,
-      markdown: renderMarkdown(diff, verdict, {
-        base: base.commit.startsWith(base.ref) ? `\`${short}\`` : `\`${base.ref}\` at ${short}`,
+    const heads = [{ label: `${options.headFile ?? CONTRACT} (working tree)`, file: headFile }];
+    // The contract the code builds is compared too when it differs from the file (an edit without
+    // `npm run contract`): the worse verdict wins. Not with --head, nor for another repository (--cwd).
+    if (!options.headFile && cwd === REPO_ROOT.replace(/\/$/, '')) {
+      let built: string;
+      try {
+        built = await buildMergedContract();
+      } catch (e) {
+        return note(false, `✖ The contract could not be built from the code: ${e instanceof Error ? e.message : e}`);
+      }
+      if (built !== readFileSync(headFile, 'utf8')) {
+        const file = join(tmp, 'built-from-code.yaml');
+        writeFileSync(file, built);
+        heads.push({ label: 'the contract the code builds (what `npm run contract` would write)', file });
+      }
+    }
+    const judged = await Promise.all(
+      heads.map(async (h) => {
+        const diff = await diffContracts(baseFile, h.file, { cwd, config });
+        return { ...h, diff, verdict: versionVerdict(diff) };
       }),
-      diff,
-      verdict,
+    );
+    const baseMd = base.commit.startsWith(base.ref) ? `\`${short}\`` : `\`${base.ref}\` at ${short}`;
+    const [first] = judged as [(typeof judged)[number]];
+    const ok = judged.every((j) => j.verdict.ok);
+    if (judged.length === 1) {
+      return {
+        ok,
+        report: `Base: ${baseLabel}  Head: ${first.label}\n${renderText(first.diff, first.verdict)}`,
+        markdown: renderMarkdown(first.diff, first.verdict, { base: baseMd }),
+        diff: first.diff,
+        verdict: first.verdict,
+      };
+    }
+    const stale = `${CONTRACT} is not what the code builds: run \`npm run contract\` and commit it. Both were compared with the base.`;
+    return {
+      ok,
+      report: [
+        `Base: ${baseLabel}`,
+        `⚠ ${stale}`,
+        ...judged.map((j) => `\n── ${j.label}\n${renderText(j.diff, j.verdict)}`),
+      ].join('\n'),
+      markdown: [
+        `## ${ok ? '✅' : '❌'} Contract check: ${ok ? 'passes' : 'fails'}`,
+        '',
+        `⚠️ ${stale}`,
+        '',
+        ...judged.map(
+          (j) =>
+            `### ${j.label}\n\n${renderMarkdown(j.diff, j.verdict, { base: baseMd }).replace(/^(#{2,3}) /gm, '$1## ')}`,
+        ),
+      ].join('\n'),
+      diff: first.diff,
+      verdict: first.verdict,
     };
   } catch (e) {
     if (e instanceof ContractDiffSetupError) return note(false, `✖ The contract could not be compared: ${e.message}`);

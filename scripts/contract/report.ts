@@ -143,7 +143,11 @@ function operationSummary(changes: ContractChange[]): string[] {
  * The reviewer's report (`npm run contract:diff -- <base> --markdown <file>`): verdict, version check, the operations
  * that changed, the breaking changes, then the others.
  */
-export function renderMarkdown(diff: ContractDiff, verdict: VersionVerdict, context: { base: string }): string {
+export function renderMarkdown(
+  diff: ContractDiff,
+  verdict: VersionVerdict,
+  context: { base: string; head?: string },
+): string {
   const breaking = diff.changes.filter(isBreaking);
   const other = diff.changes.filter((c) => !isBreaking(c));
   const title = !verdict.ok
@@ -159,7 +163,7 @@ export function renderMarkdown(diff: ContractDiff, verdict: VersionVerdict, cont
   const out = [
     `## ${title}`,
     '',
-    `Compared \`openapi/codex.yaml\` with ${context.base}.`,
+    `Compared ${context.head ?? '`openapi/codex.yaml`'} with ${context.base}.`,
     '',
     '| Version | Base | Head | Changes need | Bump made | Matches |',
     '|---|---|---|---|---|---|',

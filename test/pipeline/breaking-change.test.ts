@@ -138,4 +138,19 @@ describe('contract:diff (npm script, in a clone)', () => {
     expect(r.out).toMatch(/^Base: HEAD \(/m);
     expect(r.out).toMatch(/BREAKING {2}deleteOrganization \(DELETE \/api\/organizations\/\{id\}\) — operation removed/);
   });
+
+  it('judges an edit made in the code even when `npm run contract` was not run after it', async () => {
+    const routes = join(clone.dir, 'workers/identity-api/src/routes/organizations.ts');
+    const code = readFileSync(routes, 'utf8');
+    const search = '.openapi(deleteOrganizationRoute, async (c) => {';
+    expect(code).toContain(search);
+    writeFileSync(routes, code.replace(search, '.openapi({ ...deleteOrganizationRoute, hide: true }, async (c) => {'));
+    const r = await gate(base);
+    expect(r.status, r.out).toBe(1);
+    expect(r.out).toContain('openapi/codex.yaml is not what the code builds: run `npm run contract`');
+    expect(r.out).toMatch(
+      /── the contract the code builds[^\n]*\n[^\n]*\n {2}BREAKING {2}deleteOrganization .* operation removed/,
+    );
+    expect(r.markdown).toContain('## ❌ Contract check: fails');
+  });
 });
