@@ -289,6 +289,19 @@ function locate(c: RedoclyChange, base: Obj, head: Obj): Located[] {
     const operation = c.kind === 'removed' ? ref(base, path, method, head) : ref(head, path, method, base);
     const op = c.kind === 'removed' ? operationAt(base, path, method) : operationAt(head, path, method);
     const where = whereIn(segs.slice(3), op);
+    if (rule === 'enum-values-added' && /^[45]/.test(where.code ?? '')) {
+      // A new value in an error response (a new error code): every client already meets codes it does not know, so
+      // it is an addition, not a new major version. In a success response a new enum value stays breaking.
+      return [
+        {
+          impact: 'minor',
+          operation,
+          where: where.text,
+          code: where.code,
+          what: `${what} (an error response: an addition)`,
+        },
+      ];
+    }
     return [{ ...common, operation, where: where.text, ...(where.code ? { code: where.code } : {}), what }];
   }
   if (segs[0] === 'components' && segs[1] === 'securitySchemes' && segs[2] !== undefined) {

@@ -153,4 +153,31 @@ describe('contract:diff (npm script, in a clone)', () => {
     );
     expect(r.markdown).toContain('## ❌ Contract check: fails');
   });
+
+  it('a new error code in an error response is an addition; a new value in a success response is breaking', async () => {
+    // A base whose error responses list their codes (as the error-code catalogue will), committed by hand; --head
+    // keeps the comparison to the file (the code does not build this contract).
+    editContract((doc) => {
+      doc.components.schemas.ErrorResponse.properties.error.properties.code.enum = ['VALIDATION_ERROR', 'NOT_FOUND'];
+    });
+    git(clone.dir, 'commit', '-q', '-am', 'error codes as an enum');
+    const withCodes = git(clone.dir, 'rev-parse', 'HEAD').trim();
+    editContract((doc) => {
+      doc.components.schemas.ErrorResponse.properties.error.properties.code.enum.push('RATE_LIMITED');
+    });
+    const errorCode = await gate(withCodes, '--head', CONTRACT);
+    expect(errorCode.status, errorCode.out).toBe(0);
+    expect(errorCode.out).toMatch(
+      /^ {2}ok {8}createOrganization \(POST \/api\/organizations\) — responses 400, .*› error\.code: Enum of `code` gained values: 'RATE_LIMITED' \(an error response: an addition\)$/m,
+    );
+
+    editContract((doc) => {
+      doc.components.schemas.WebhookReceived.properties.status.enum.push('queued');
+    });
+    const success = await gate(withCodes, '--head', CONTRACT);
+    expect(success.status, success.out).toBe(1);
+    expect(success.out).toMatch(
+      /BREAKING {2}receiveStripeBookingWebhook .* response 200 › status: Enum of `status` gained values: 'queued'/,
+    );
+  });
 });
