@@ -1,102 +1,41 @@
 /**
- * Breaking-change gate (`npm run contract:diff [base-ref]`, CI on pull requests).
+ * Breaking-change gate: `npm run contract:diff -- [base-ref] [--markdown <file>]` (CI: `.ci/run`, on every run).
  *
- * Compares openapi/codex.yaml in the working tree with the same file at a base commit using
- * `redocly diff <base> <head> --check-version`, prints a readable report, and fails when the
- * change is breaking (major) and info.version (openapi/contract-version.json) did not get the
- * matching major bump. Additions (minor) without a bump pass with a reminder.
+ * Compares openapi/codex.yaml in the working tree with the same file at the base commit (scripts/contract/diff.ts:
+ * `redocly diff` with this repository's redocly.yaml and its diff rules, both documents dereferenced so every
+ * operation is rated in its own direction, plus the gate's own checks). Prints one line per change
+ * (BREAKING / ok, the operation, what changed) and a verdict on the version bump, and exits 1 when there is a
+ * breaking change and "version" in openapi/contract-version.json did not get a new major (then `npm run contract`).
+ * Additions pass without a bump. A comparison that cannot be made (tool failure, diff rules not loaded) fails.
+ * When openapi/codex.yaml is not what the code builds (edited without `npm run contract`, or by hand), the contract
+ * the code builds is compared as well, and the worse verdict wins.
  *
- * Base: the first argument, else $BASE_REF, else origin/main, else HEAD~1 — taken as the merge
- * base with HEAD when that exists, so commits that landed on the base branch meanwhile are not
- * reported as removals. No base commit, or no contract at the base: passes with a message.
+ * Base: the first argument, else $BASE_REF, else origin/main, else HEAD when openapi/codex.yaml has uncommitted
+ * changes, else HEAD~1 — taken as the merge base with HEAD when that exists, so commits that landed on the base branch
+ * meanwhile are not reported as removals. No base commit, or no contract at the base: passes with a message.
  *
- * Options: --head <file> (default openapi/codex.yaml), --cwd <dir> (the git repository).
+ * Options: --markdown <file> (a reviewer's report: job summary, pull-request comment), --head <file> (default
+ * openapi/codex.yaml), --cwd <dir> (the repository; its redocly.yaml is the configuration).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runRedocly, stripRedoclyNoise } from './contract/tools';
+import { buildMergedContract, REPO_ROOT } from './contract';
+import { type ContractDiff, ContractDiffSetupError, diffContracts } from './contract/diff';
+import { renderMarkdown, renderText, type VersionVerdict, versionVerdict } from './contract/report';
 
 export const CONTRACT = 'openapi/codex.yaml';
 
-export interface DiffChange {
-  impact: 'major' | 'minor' | 'patch';
-  kind: string;
-  path: string;
-  verdicts?: Array<{ ruleId: string; impact: string; message: string }>;
-}
-
-export interface DiffReport {
-  infoVersions: { base: string; revision: string };
-  summary: { major: number; minor: number; patch: number };
-  bump: 'major' | 'minor' | 'patch' | 'none' | string;
-  changes: DiffChange[];
-}
-
 export interface GateResult {
   ok: boolean;
-  /** Human-readable report (what the CLI prints). */
+  /** What the CLI prints. */
   report: string;
-  diff?: DiffReport;
-}
-
-/** Compares two contract files. Pure with respect to git: used by the CLI and the tests. */
-export async function compareContracts(baseFile: string, headFile: string, cwd = process.cwd()): Promise<GateResult> {
-  const r = await runRedocly(['diff', baseFile, headFile, '--check-version', '--fail-on', 'none', '--format', 'json'], {
-    cwd,
-  });
-  let diff: DiffReport;
-  try {
-    diff = JSON.parse(r.stdout) as DiffReport;
-  } catch {
-    return {
-      ok: false,
-      report: `redocly diff could not compare the contracts (exit ${r.status}):\n${stripRedoclyNoise(`${r.stdout}\n${r.stderr}`)}`,
-    };
-  }
-  // With --fail-on none the exit status only reflects --check-version: 1 = info.version not bumped enough.
-  const versionOk = r.status === 0;
-  const versionMessage = stripRedoclyNoise(r.stderr)
-    .split('\n')
-    .filter((l) => /info\.version/.test(l))
-    .join('\n')
-    .replace(/^❌\s*/, '');
-
-  const { base, revision } = diff.infoVersions;
-  const lines: string[] = [
-    `Contract diff ${base} → ${revision}: ${diff.summary.major} breaking (major), ${diff.summary.minor} minor, ${diff.summary.patch} patch.`,
-  ];
-  const order = { major: 0, minor: 1, patch: 2 } as Record<string, number>;
-  for (const c of [...diff.changes].sort((a, b) => (order[a.impact] ?? 3) - (order[b.impact] ?? 3))) {
-    const label = c.impact === 'major' ? 'BREAKING' : c.impact;
-    const messages = (c.verdicts ?? []).map((v) => v.message).filter(Boolean);
-    const where = c.path
-      .replace(/^#\/?/, '')
-      .split('/')
-      .map((seg) => decodeURIComponent(seg.replace(/~1/g, '/').replace(/~0/g, '~')))
-      .join(' › ');
-    lines.push(`  ${label.padEnd(8)} ${c.kind.padEnd(8)} ${where}${messages.length ? ` — ${messages.join(' ')}` : ''}`);
-  }
-
-  let ok = true;
-  if (diff.summary.major > 0 && !versionOk) {
-    ok = false;
-    lines.push(
-      '',
-      `✖ Breaking changes without a major version bump. ${versionMessage}`,
-      '  Either keep the change compatible (add instead of change/remove; new request fields optional),',
-      '  or bump "version" in openapi/contract-version.json to the next major and run `npm run contract`.',
-    );
-  } else if (diff.summary.major > 0) {
-    lines.push('', `✔ Breaking changes, released as a new major version (${base} → ${revision}).`);
-  } else if (!versionOk) {
-    lines.push('', `✔ No breaking change. Note: ${versionMessage || 'consider bumping info.version'}`);
-  } else {
-    lines.push('', '✔ No breaking change.');
-  }
-  return { ok, report: lines.join('\n'), diff };
+  /** The reviewer's report (--markdown). */
+  markdown: string;
+  diff?: ContractDiff;
+  verdict?: VersionVerdict;
 }
 
 function git(cwd: string, args: string[]) {
@@ -107,9 +46,13 @@ function commitExists(cwd: string, ref: string) {
   return git(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]).status === 0;
 }
 
-/** The base commit to compare against, or null when there is none. */
+/**
+ * The base commit to compare against, or null when there is none. Without a requested ref: the merge base with
+ * origin/main; else HEAD when the contract has uncommitted changes (they are what is being checked); else HEAD~1.
+ */
 export function resolveBase(cwd: string, requested?: string): { ref: string; commit: string } | null {
-  const candidates = requested ? [requested] : ['origin/main', 'HEAD~1'];
+  const dirty = () => git(cwd, ['diff', '--quiet', 'HEAD', '--', CONTRACT]).status === 1;
+  const candidates = requested ? [requested] : ['origin/main', ...(dirty() ? ['HEAD'] : []), 'HEAD~1'];
   for (const ref of candidates) {
     if (!commitExists(cwd, ref)) continue;
     const mergeBase = git(cwd, ['merge-base', ref, 'HEAD']);
@@ -119,63 +62,140 @@ export function resolveBase(cwd: string, requested?: string): { ref: string; com
   return null;
 }
 
+const note = (ok: boolean, text: string): GateResult => ({
+  ok,
+  report: text,
+  markdown: `## Contract check\n\n${text}\n`,
+});
+
 export async function runGate(options: { cwd: string; baseRef?: string; headFile?: string }): Promise<GateResult> {
-  const { cwd } = options;
+  const cwd = resolve(options.cwd);
   const headFile = options.headFile
     ? isAbsolute(options.headFile)
       ? options.headFile
       : join(cwd, options.headFile)
     : join(cwd, CONTRACT);
-  if (!existsSync(headFile))
-    return { ok: false, report: `No contract at ${headFile}: run \`npm run contract\` first.` };
+  if (!existsSync(headFile)) return note(false, `✖ No contract at ${headFile}: run \`npm run contract\` first.`);
+  const config = join(cwd, 'redocly.yaml');
+  if (!existsSync(config)) return note(false, `✖ No redocly.yaml in ${cwd}: the diff rules come from it.`);
 
   const base = resolveBase(cwd, options.baseRef);
   if (!base) {
-    const what = options.baseRef ? `the base ref ${options.baseRef} does not exist` : 'no origin/main and no HEAD~1';
-    if (options.baseRef) return { ok: false, report: `✖ Cannot check breaking changes: ${what}.` };
-    return { ok: true, report: `✔ Nothing to compare against (${what}); skipping the breaking-change check.` };
+    if (options.baseRef) {
+      return note(false, `✖ Cannot check breaking changes: the base ref ${options.baseRef} does not exist.`);
+    }
+    return note(
+      true,
+      '✔ Nothing to compare against (no origin/main and no HEAD~1); skipping the breaking-change check.',
+    );
   }
+  const short = base.commit.slice(0, 12);
+  const baseLabel = base.commit.startsWith(base.ref) ? short : `${base.ref} (${short})`;
   const shown = git(cwd, ['show', `${base.commit}:${CONTRACT}`]);
   if (shown.status !== 0) {
-    return {
-      ok: true,
-      report: `✔ ${CONTRACT} does not exist at ${base.ref} (${base.commit.slice(0, 12)}): first contract, nothing can break.`,
-    };
+    return note(true, `✔ ${CONTRACT} does not exist at ${baseLabel}: first contract, nothing can break.`);
   }
-  const tmp = mkdtempSync(join(tmpdir(), 'codex-diff-'));
+  const tmp = mkdtempSync(join(tmpdir(), 'codex-gate-'));
   try {
-    const baseFile = join(tmp, `base-${base.commit.slice(0, 12)}.yaml`);
+    const baseFile = join(tmp, `base-${short}.yaml`);
     writeFileSync(baseFile, shown.stdout);
-    const result = await compareContracts(baseFile, headFile, cwd);
+    const heads = [{ label: `${options.headFile ?? CONTRACT} (working tree)`, file: headFile }];
+    // The contract the code builds is compared too when it differs from the file (an edit without
+    // `npm run contract`): the worse verdict wins. Not with --head, nor for another repository (--cwd).
+    if (!options.headFile && cwd === REPO_ROOT.replace(/\/$/, '')) {
+      let built: string;
+      try {
+        built = await buildMergedContract();
+      } catch (e) {
+        return note(false, `✖ The contract could not be built from the code: ${e instanceof Error ? e.message : e}`);
+      }
+      if (built !== readFileSync(headFile, 'utf8')) {
+        const file = join(tmp, 'built-from-code.yaml');
+        writeFileSync(file, built);
+        heads.push({ label: 'the contract the code builds (what `npm run contract` would write)', file });
+      }
+    }
+    const judged = await Promise.all(
+      heads.map(async (h) => {
+        const diff = await diffContracts(baseFile, h.file, { cwd, config });
+        return { ...h, diff, verdict: versionVerdict(diff) };
+      }),
+    );
+    const baseMd = base.commit.startsWith(base.ref) ? `\`${short}\`` : `\`${base.ref}\` at ${short}`;
+    const [first] = judged as [(typeof judged)[number]];
+    const ok = judged.every((j) => j.verdict.ok);
+    if (judged.length === 1) {
+      return {
+        ok,
+        report: `Base: ${baseLabel}  Head: ${first.label}\n${renderText(first.diff, first.verdict)}`,
+        markdown: renderMarkdown(first.diff, first.verdict, { base: baseMd }),
+        diff: first.diff,
+        verdict: first.verdict,
+      };
+    }
+    const stale = `${CONTRACT} is not what the code builds: run \`npm run contract\` and commit it. Both were compared with the base.`;
     return {
-      ...result,
-      report: `Base: ${base.ref} (${base.commit.slice(0, 12)})  Head: ${options.headFile ?? CONTRACT} (working tree)\n${result.report}`,
+      ok,
+      report: [
+        `Base: ${baseLabel}`,
+        `⚠ ${stale}`,
+        ...judged.map((j) => `\n── ${j.label}\n${renderText(j.diff, j.verdict)}`),
+      ].join('\n'),
+      markdown: [
+        `## ${ok ? '✅' : '❌'} Contract check: ${ok ? 'passes' : 'fails'}`,
+        '',
+        `⚠️ ${stale}`,
+        '',
+        ...judged.map(
+          (j) =>
+            `### ${j.label}\n\n${renderMarkdown(j.diff, j.verdict, { base: baseMd }).replace(/^(#{2,3}) /gm, '$1## ')}`,
+        ),
+      ].join('\n'),
+      diff: first.diff,
+      verdict: first.verdict,
     };
+  } catch (e) {
+    if (e instanceof ContractDiffSetupError) return note(false, `✖ The contract could not be compared: ${e.message}`);
+    throw e;
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
+const VALUED = new Set(['--head', '--cwd', '--markdown']);
+
 function argValue(args: string[], name: string) {
   const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+  return v;
 }
 
 async function main() {
   const args = process.argv.slice(2);
-  const valued = new Set(['--head', '--cwd', '--markdown']);
-  const positional = args.filter((a, i) => !a.startsWith('--') && !valued.has(args[i - 1] ?? ''));
+  for (const a of args) {
+    if (a.startsWith('--') && !VALUED.has(a)) throw new Error(`unknown option ${a} (known: ${[...VALUED].join(', ')})`);
+  }
+  const positional = args.filter((a, i) => !a.startsWith('--') && !VALUED.has(args[i - 1] ?? ''));
   const baseRef = positional[0] ?? (process.env.BASE_REF || undefined);
   const cwd = argValue(args, '--cwd') ?? process.cwd();
-  const result = await runGate({ cwd, baseRef, headFile: argValue(args, '--head') });
+  const markdownFile = argValue(args, '--markdown');
+  const writeMarkdown = (markdown: string) => {
+    if (!markdownFile) return;
+    const target = resolve(process.env.INIT_CWD ?? process.cwd(), markdownFile); // npm run starts in the package root
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, markdown);
+  };
+  let result: GateResult;
+  try {
+    result = await runGate({ cwd, baseRef, headFile: argValue(args, '--head') });
+  } catch (e) {
+    writeMarkdown(`## ❌ The contract check failed\n\n${e instanceof Error ? e.message : String(e)}\n`);
+    throw e;
+  }
   (result.ok ? console.log : console.error)(result.report);
-  // Stand-in for the `--markdown <file>` report of the reworked gate (another branch): the text report, fenced.
-  const markdown = argValue(args, '--markdown');
-  if (markdown)
-    writeFileSync(
-      markdown,
-      `## Contract changes\n\n${result.ok ? '✅ compatible, or released as a new major version' : '❌ breaking without a major version bump'}\n\n\`\`\`\n${result.report}\n\`\`\`\n`,
-    );
+  writeMarkdown(result.markdown);
   process.exitCode = result.ok ? 0 : 1;
 }
 

@@ -88,6 +88,7 @@ function docsApp(root = REPO_ROOT) {
 <li><a href="/redoc">Reference (static, Redocly)</a> — generated/docs/index.html</li>
 <li><a href="/scalar">Interactive reference (Scalar)</a> — over openapi/codex.yaml</li>
 <li><a href="/openapi/codex.yaml">openapi/codex.yaml</a></li>
+<li><a href="/changelog.html">Changelog</a> — what changed in each contract version (generated/docs/changelog.html)</li>
 </ul>
 <p>Per worker: ${WORKERS.map((w) => `<a href="http://localhost:${DEV_PORTS[w]}/docs">${w}</a>`).join(' · ')}</p>
 </body></html>`),
@@ -97,6 +98,18 @@ function docsApp(root = REPO_ROOT) {
     if (!html) return missing('generated/docs/index.html');
     return new Response(new Uint8Array(html), { headers: { 'content-type': 'text/html; charset=utf-8' } });
   });
+  app.get('/index.html', (c) => c.redirect('/redoc')); // the changelog links to the reference as index.html
+  // Beside the static reference, whose description links to it as changelog.html.
+  for (const [route, type] of [
+    ['/changelog.html', 'text/html'],
+    ['/changelog.md', 'text/markdown'],
+  ] as const) {
+    app.get(route, async () => {
+      const body = await file(`generated/docs${route}`);
+      if (!body) return missing(`generated/docs${route}`);
+      return new Response(new Uint8Array(body), { headers: { 'content-type': `${type}; charset=utf-8` } });
+    });
+  }
   app.get('/openapi/codex.yaml', async () => {
     const yaml = await file('openapi/codex.yaml');
     if (!yaml) return missing('openapi/codex.yaml');

@@ -1,202 +1,183 @@
 /**
- * The breaking-change gate (scripts/breaking-change.ts), run as CI runs it: a git repository whose
- * base commit holds openapi/codex.yaml, a changed contract in the working tree, and the real script
- * spawned against it (git show + redocly diff --check-version).
+ * The breaking-change gate (`npm run contract:diff`, scripts/breaking-change.ts) as CI runs it: in a clone of this
+ * repository, with its own redocly.yaml, through the npm script, against a base commit — here with the published
+ * contract (openapi/codex.yaml) edited directly; test/pipeline/contract-gate-matrix.test.ts makes the edits in code.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
-const SCRIPT = join(ROOT, 'scripts/breaking-change.ts');
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { cloneRepository, git, type RepoClone } from './repo-clone';
 
 type Obj = Record<string, unknown>;
 
-const errorResponse = {
-  description: 'Error',
-  content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorResponse' } } },
-};
+let clone: RepoClone;
+let base: string;
 
-/** A small contract: list items, create an item (name required, note optional). */
-function contract(version = '1.0.0'): Obj {
-  return {
-    openapi: '3.1.0',
-    info: { title: 'Gate test', version },
-    servers: [{ url: 'https://items.example.test' }],
-    paths: {
-      '/items': {
-        get: {
-          operationId: 'listItems',
-          summary: 'List items',
-          responses: {
-            200: {
-              description: 'Items',
-              content: {
-                'application/json': { schema: { type: 'array', items: { $ref: '#/components/schemas/Item' } } },
-              },
-            },
-          },
-        },
-        post: {
-          operationId: 'createItem',
-          summary: 'Create an item',
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/CreateItem' } } },
-          },
-          responses: {
-            201: {
-              description: 'Created',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } },
-            },
-            400: errorResponse,
-          },
-        },
-      },
-    },
-    components: {
-      schemas: {
-        Item: {
-          type: 'object',
-          properties: { id: { type: 'string', format: 'uuid' }, name: { type: 'string' } },
-          required: ['id', 'name'],
-        },
-        CreateItem: {
-          type: 'object',
-          properties: { name: { type: 'string' }, note: { type: 'string' } },
-          required: ['name'],
-          additionalProperties: false,
-        },
-        ErrorResponse: {
-          type: 'object',
-          properties: { error: { type: 'object' }, requestId: { type: 'string' } },
-          required: ['error', 'requestId'],
-        },
-      },
-    },
-  };
-}
-
-const repos: string[] = [];
-afterEach(() => {
-  for (const r of repos.splice(0)) rmSync(r, { recursive: true, force: true });
+beforeAll(() => {
+  clone = cloneRepository();
+  base = git(clone.dir, 'rev-parse', 'HEAD').trim();
 });
+afterEach(() => clone.reset(base));
+afterAll(() => clone.remove());
 
-function git(cwd: string, ...args: string[]) {
-  const r = spawnSync('git', ['-c', 'user.email=gate@test', '-c', 'user.name=Gate Test', ...args], {
-    cwd,
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+const CONTRACT = 'openapi/codex.yaml';
 
-/** A repository whose HEAD commit holds `base` as openapi/codex.yaml (or no contract), with `head` in the working tree. */
-function repoWith(base: Obj | null, head: Obj) {
-  const dir = mkdtempSync(join(tmpdir(), 'codex-gate-'));
-  repos.push(dir);
-  git(dir, 'init', '-q', '-b', 'main');
-  mkdirSync(join(dir, 'openapi'));
-  if (base) writeFileSync(join(dir, 'openapi/codex.yaml'), stringify(base));
-  else writeFileSync(join(dir, 'README.md'), 'no contract yet\n');
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', 'base');
-  writeFileSync(join(dir, 'openapi/codex.yaml'), stringify(head));
-  return dir;
-}
-
-function gate(dir: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [TSX, SCRIPT, ...args, '--cwd', dir], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, BASE_REF: '' },
-  });
-  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: test fixtures are edited freely
-function edit(fn: (doc: any) => void, version?: string) {
-  const doc = contract(version);
+/** Edits the contract in the clone's working tree (what `npm run contract` would have written). */
+// biome-ignore lint/suspicious/noExplicitAny: the test edits the document freely
+function editContract(fn: (doc: any) => void) {
+  const file = join(clone.dir, CONTRACT);
+  const doc = parse(readFileSync(file, 'utf8')) as Obj;
   fn(doc);
-  return doc;
+  writeFileSync(file, stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false }));
 }
 
-describe('contract:diff (scripts/breaking-change.ts)', () => {
-  it('fails on a removed operation when info.version stayed the same', () => {
-    const dir = repoWith(
-      contract(),
-      edit((d) => delete d.paths['/items'].post),
-    );
-    const r = gate(dir, 'HEAD');
-    expect(r.status, r.out).toBe(1);
-    expect(r.out).toContain('1 breaking (major)');
-    expect(r.out).toMatch(/BREAKING\s+removed\s+paths › \/items › post/);
-    expect(r.out).toContain('Breaking changes without a major version bump');
+async function gate(...args: string[]) {
+  const md = join(clone.scratch, 'report.md');
+  writeFileSync(md, '');
+  const r = await clone.npm(['run', '--silent', 'contract:diff', '--', ...args, '--markdown', md]);
+  return { status: r.status, out: r.out, markdown: readFileSync(md, 'utf8') };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the test edits the document freely
+const removeDeleteOrganization = (doc: any) => delete doc.paths['/api/organizations/{id}'].delete;
+
+describe('contract:diff (npm script, in a clone)', () => {
+  it('passes an unchanged contract', async () => {
+    const r = await gate(base);
+    expect(r.status, r.out).toBe(0);
+    expect(r.out).toContain('✔ No change to the contract.');
+    expect(r.markdown).toContain('## ✅ No contract change');
   });
 
-  it('fails on a request field that became required', () => {
-    const dir = repoWith(
-      contract(),
-      edit((d) => d.components.schemas.CreateItem.required.push('note')),
-    );
-    const r = gate(dir, 'HEAD');
+  it('fails a breaking change without a major bump: one line per change, and the markdown report', async () => {
+    editContract((doc) => {
+      removeDeleteOrganization(doc);
+      doc.components.schemas.CreateOrganizationRequest.required.push('description');
+      doc.components.schemas.CreateOrganizationRequest.properties.tagline = { type: 'string' };
+    });
+    const r = await gate(base);
     expect(r.status, r.out).toBe(1);
     expect(r.out).toMatch(
-      /BREAKING\s+modified\s+paths › \/items › post › requestBody.*`CreateItem` became required: `note`/,
+      /^ {2}BREAKING {2}deleteOrganization \(DELETE \/api\/organizations\/\{id\}\) — operation removed$/m,
     );
-    expect(r.out).toContain('Breaking changes without a major version bump');
+    expect(r.out).toMatch(
+      /^ {2}BREAKING {2}createOrganization \(POST \/api\/organizations\) — request body: .*became required: `description`$/m,
+    );
+    expect(r.out).toMatch(
+      /^ {2}ok {8}createOrganization \(POST \/api\/organizations\) — request body › tagline: added$/m,
+    );
+    expect(r.out).toContain('a breaking change needs a new major version');
+    expect(r.out).toContain('set "version" to 2.0.0 in openapi/contract-version.json');
+
+    expect(r.markdown).toContain('## ❌ Breaking contract change without a major version bump');
+    expect(r.markdown).toMatch(/\| `info\.version` \| (\d+\.\d+\.\d+) \| \1 \| major \| none \| \*\*no\*\* \|/);
+    expect(r.markdown).toContain('| `deleteOrganization` | DELETE | `/api/organizations/{id}` | operation removed |');
+    expect(r.markdown).toMatch(
+      /### Other changes[\s\S]*`createOrganization` \| POST .* \| addition \| request body › tagline/,
+    );
   });
 
-  it('passes an added optional field and a new operation (no breaking change)', () => {
-    const head = edit((d) => {
-      d.components.schemas.CreateItem.properties.colour = { type: 'string' };
-      d.paths['/items/{id}'] = {
-        get: {
-          operationId: 'getItem',
-          summary: 'Get an item',
-          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
-          responses: {
-            200: {
-              description: 'The item',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Item' } } },
-            },
-            404: errorResponse,
-          },
-        },
-      };
-    });
-    const r = gate(repoWith(contract(), head), 'HEAD');
-    expect(r.status, r.out).toBe(0);
-    expect(r.out).toContain('0 breaking (major)');
-    expect(r.out).toMatch(/minor\s+added\s+paths › \/items\/\{id\}/);
-    expect(r.out).toContain('No breaking change');
-  });
-
-  it('passes a breaking change released with the matching major bump, but not with a minor one', () => {
-    const removed = (version: string) => edit((d) => delete d.paths['/items'].post, version);
-    const major = gate(repoWith(contract('1.4.2'), removed('2.0.0')), 'HEAD');
+  it('lets a breaking change through with a major bump only', async () => {
+    const remove = (version: string) =>
+      editContract((doc) => {
+        removeDeleteOrganization(doc);
+        doc.info.version = version;
+      });
+    remove('2.0.0');
+    const major = await gate(base);
     expect(major.status, major.out).toBe(0);
-    expect(major.out).toContain('1 breaking (major)');
-    expect(major.out).toContain('released as a new major version (1.4.2 → 2.0.0)');
+    expect(major.out).toMatch(/released as a new major version \(\d+\.\d+\.\d+ → 2\.0\.0\)/);
+    expect(major.markdown).toContain('⚠️ Breaking contract change, released as a new major version');
 
-    const minor = gate(repoWith(contract('1.4.2'), removed('1.5.0')), 'HEAD');
+    clone.reset(base);
+    remove('1.1.0');
+    const minor = await gate(base);
     expect(minor.status, minor.out).toBe(1);
-    expect(minor.out).toContain('Breaking changes without a major version bump');
+    expect(minor.out).toContain('(a minor bump): a breaking change needs a new major version');
+
+    clone.reset(base);
+    editContract((doc) => {
+      doc.info.version = '0.9.0';
+    });
+    const backwards = await gate(base);
+    expect(backwards.status, backwards.out).toBe(1);
+    expect(backwards.out).toContain('The contract version goes backwards');
   });
 
-  it('passes with a message when the base has no contract, and fails on an unknown base ref', () => {
-    const dir = repoWith(null, contract());
-    const first = gate(dir, 'HEAD');
-    expect(first.status, first.out).toBe(0);
-    expect(first.out).toContain('does not exist at HEAD');
+  it('fails closed when redocly.yaml does not load the diff rules (every change would be rated "patch")', async () => {
+    const config = join(clone.dir, 'redocly.yaml');
+    const text = readFileSync(config, 'utf8');
+    expect(text).toMatch(/^ {2}- diff-recommended$/m);
+    writeFileSync(config, text.replace(/^ {2}- diff-recommended\n/m, ''));
+    editContract(removeDeleteOrganization);
+    const r = await gate(base);
+    expect(r.status, r.out).toBe(1);
+    expect(r.out).toContain('its diff rules are not loaded');
+    expect(r.out).not.toContain('No breaking change');
+    expect(r.markdown).toContain('diff rules are not loaded');
+  });
 
-    const unknown = gate(dir, 'no-such-branch');
+  it('passes when the base has no contract, and fails on a base that does not exist', async () => {
+    const emptyTree = git(clone.dir, 'hash-object', '-t', 'tree', '/dev/null').trim();
+    const empty = git(clone.dir, 'commit-tree', emptyTree, '-m', 'no contract yet').trim();
+    const first = await gate(empty);
+    expect(first.status, first.out).toBe(0);
+    expect(first.out).toContain('does not exist at');
+
+    const unknown = await gate('no-such-branch');
     expect(unknown.status, unknown.out).toBe(1);
     expect(unknown.out).toContain('the base ref no-such-branch does not exist');
+  });
+
+  it('without a base ref or origin/main, compares an uncommitted contract edit with HEAD', async () => {
+    git(clone.dir, 'remote', 'remove', 'origin');
+    editContract(removeDeleteOrganization);
+    const r = await gate();
+    expect(r.status, r.out).toBe(1);
+    expect(r.out).toMatch(/^Base: HEAD \(/m);
+    expect(r.out).toMatch(/BREAKING {2}deleteOrganization \(DELETE \/api\/organizations\/\{id\}\) — operation removed/);
+  });
+
+  it('judges an edit made in the code even when `npm run contract` was not run after it', async () => {
+    const routes = join(clone.dir, 'workers/identity-api/src/routes/organizations.ts');
+    const code = readFileSync(routes, 'utf8');
+    const search = '.openapi(deleteOrganizationRoute, async (c) => {';
+    expect(code).toContain(search);
+    writeFileSync(routes, code.replace(search, '.openapi({ ...deleteOrganizationRoute, hide: true }, async (c) => {'));
+    const r = await gate(base);
+    expect(r.status, r.out).toBe(1);
+    expect(r.out).toContain('openapi/codex.yaml is not what the code builds: run `npm run contract`');
+    expect(r.out).toMatch(
+      /── the contract the code builds[^\n]*\n[^\n]*\n {2}BREAKING {2}deleteOrganization .* operation removed/,
+    );
+    expect(r.markdown).toContain('## ❌ Contract check: fails');
+  });
+
+  it('a new error code in an error response is an addition; a new value in a success response is breaking', async () => {
+    // A base whose error responses list their codes (as the error-code catalogue will), committed by hand; --head
+    // keeps the comparison to the file (the code does not build this contract).
+    editContract((doc) => {
+      doc.components.schemas.ErrorResponse.properties.error.properties.code.enum = ['VALIDATION_ERROR', 'NOT_FOUND'];
+    });
+    git(clone.dir, 'commit', '-q', '-am', 'error codes as an enum');
+    const withCodes = git(clone.dir, 'rev-parse', 'HEAD').trim();
+    editContract((doc) => {
+      doc.components.schemas.ErrorResponse.properties.error.properties.code.enum.push('RATE_LIMITED');
+    });
+    const errorCode = await gate(withCodes, '--head', CONTRACT);
+    expect(errorCode.status, errorCode.out).toBe(0);
+    expect(errorCode.out).toMatch(
+      /^ {2}ok {8}createOrganization \(POST \/api\/organizations\) — responses 400, .*› error\.code: Enum of `code` gained values: 'RATE_LIMITED' \(an error response: an addition\)$/m,
+    );
+
+    editContract((doc) => {
+      doc.components.schemas.WebhookReceived.properties.status.enum.push('queued');
+    });
+    const success = await gate(withCodes, '--head', CONTRACT);
+    expect(success.status, success.out).toBe(1);
+    expect(success.out).toMatch(
+      /BREAKING {2}receiveStripeBookingWebhook .* response 200 › status: Enum of `status` gained values: 'queued'/,
+    );
   });
 });

@@ -28,7 +28,7 @@ type Workflow = {
 describe('.ci/run workflows (action-validator)', () => {
   let repo: RepoClone;
   beforeAll(() => {
-    repo = cloneRepository('workflow-');
+    repo = cloneRepository();
   });
   afterAll(() => repo?.remove());
 

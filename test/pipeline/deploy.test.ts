@@ -33,7 +33,7 @@ let repo: RepoClone;
 const deploy = (args: string[], env?: NodeJS.ProcessEnv) => repo.run('npm', ['run', '--silent', ...args], userEnv(env));
 
 beforeAll(() => {
-  repo = cloneRepository('deploy-');
+  repo = cloneRepository();
 });
 afterAll(() => {
   repo?.remove();
