@@ -14,13 +14,15 @@
  * Sections, each with data of its own (two users, an organization, a media item uploaded and made ready, 20
  * published content items — all created through the real routes), then one probe of each kind that checks the answer
  * and fills the session cache:
- *   node · PostgreSQL   the apps on @hono/node-server in this process on the local platform, a fresh `codex_test_*`
- *                       database on the DATABASE_URL server (dropped afterwards); the anchor on the same database;
+ *   node · PostgreSQL   the apps on @hono/node-server in this process on the local platform (one node-postgres pool
+ *                       of 10 for the process, as `npm run dev`), a fresh `codex_test_*` database on the
+ *                       DATABASE_URL server (dropped afterwards); the anchor on the same database;
  *   node · PGlite       the same on embedded PGlite (the default of `npm run dev`), reported against the anchor of
  *                       the section above;
  *   workerd · PostgreSQL  wrangler's deploy bundles of auth, identity-api and content-api in one Miniflare (shared
- *                       KV, R2, AUTH_SERVICE → the auth Worker), each on its own workerd socket; its own database
- *                       and anchor run.
+ *                       KV, R2, AUTH_SERVICE → the auth Worker), each on its own workerd socket, reaching their own
+ *                       database as in production: the HYPERDRIVE binding (Miniflare's local Hyperdrive) → PgBouncer
+ *                       (transaction pooling, 10 server connections) → PostgreSQL; the anchor on the same database.
  * Without DATABASE_URL only the PGlite section runs (no anchor).
  *
  * Rate limits. The routes sit behind rateLimit(RATE_LIMIT_PRESETS.api): 100 requests per minute per user, which
@@ -397,7 +399,7 @@ async function benchNode(databaseUrl: string | undefined, anchorFallback: LoadRe
     const urls: Urls = { auth: auth.url, identity: identity.url, content: content.url };
     const fixture = await setup(urls, { session: platform.kv.AUTH_SESSION_KV }, {});
     await tracker.drain();
-    const database = platform.mode === 'embedded' ? 'PGlite (embedded)' : 'PostgreSQL (Neon driver via the relay)';
+    const database = platform.databaseDescription;
     console.log(`\n[node · ${database}] organization ${fixture.orgSlug}, content ${fixture.contentId}`);
     if (databaseUrl) anchor = await startAnchor(databaseUrl);
     // The dev host sets cf-connecting-ip from the socket: autocannon connects from 127.0.0.1.
@@ -431,7 +433,8 @@ async function benchWorkerd(databaseUrl: string): Promise<Row[]> {
     scripts[w] = await wranglerBundle({ cwd: join(ROOT, 'workers', w), outdir: join(cacheDir, w) });
   }
 
-  const relay = await dbNode.startRelay();
+  // As in production: HYPERDRIVE → a pooler (here PgBouncer, transaction mode, 10 server connections) → PostgreSQL.
+  const pooler = await dbNode.startPgBouncer({ serverUrl: databaseUrl });
   let mf: Miniflare | undefined;
   let anchor: Anchor | undefined;
   try {
@@ -447,10 +450,9 @@ async function benchWorkerd(databaseUrl: string): Promise<Row[]> {
         bindings: {
           ...(o.bindings as Record<string, string>),
           LOG_LEVEL: 'silent',
-          DATABASE_URL: databaseUrl,
-          NEON_WS_PROXY: relay.url,
           ...extra,
         },
+        hyperdrives: { HYPERDRIVE: pooler.hyperdriveUrlFor(databaseUrl) },
         kvNamespaces: o.kvNamespaces,
         ...(o.r2Buckets ? { r2Buckets: o.r2Buckets } : {}),
         ...(w === 'auth' ? {} : { serviceBindings: { AUTH_SERVICE: 'codex-auth' } }),
@@ -476,7 +478,7 @@ async function benchWorkerd(databaseUrl: string): Promise<Row[]> {
     const sessionKv = (await runner.getKVNamespace('AUTH_SESSION_KV', 'codex-content-api')) as unknown as KVNamespace;
     const clientHeaders = { 'cf-connecting-ip': WORKERD_CLIENT_IP };
     const fixture = await setup(urls, { session: sessionKv }, clientHeaders);
-    const database = 'PostgreSQL (Neon driver via the relay)';
+    const database = 'PostgreSQL via HYPERDRIVE → PgBouncer';
     console.log(`\n[workerd · ${database}] organization ${fixture.orgSlug}, content ${fixture.contentId}`);
     anchor = await startAnchor(databaseUrl);
     return await measure(
@@ -490,7 +492,7 @@ async function benchWorkerd(databaseUrl: string): Promise<Row[]> {
   } finally {
     await anchor?.close();
     await mf?.dispose();
-    await relay.close();
+    await pooler.close();
   }
 }
 

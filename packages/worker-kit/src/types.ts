@@ -1,4 +1,4 @@
-import type { Database } from '@codex/database';
+import type { Database, HyperdriveBinding } from '@codex/database';
 
 /** The authenticated user as the auth worker's GET /api/auth/session describes it. */
 export interface SessionUser {
@@ -38,9 +38,12 @@ export interface AppBindings {
   /** Public base URL of this worker (used in links such as the email verification link). */
   PUBLIC_URL?: string;
 
+  /** Hyperdrive in front of Neon: the production database path (see @codex/database createDb). */
+  HYPERDRIVE?: HyperdriveBinding;
+  /** Neon over its serverless driver: the fallback without a HYPERDRIVE binding. */
   DATABASE_URL?: string;
   NEON_WS_PROXY?: string;
-  /** An open embedded (PGlite) database, injected by the Node dev host and tests. */
+  /** An open database held by the Node host and tests (embedded PGlite, or a node-postgres pool). */
   EMBEDDED_DB?: Database;
 
   RATE_LIMIT_KV?: KVNamespace;
