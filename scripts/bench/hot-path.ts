@@ -27,7 +27,7 @@ import {
 import { RATE_LIMIT_PRESETS, rateLimitKey, writeSessionCache } from '@codex/worker-kit';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
-import { arg, type LoadResult, load, printTable, ROOT, wranglerBundle } from './lib';
+import { arg, disposeWithHyperdrive, type LoadResult, load, printTable, ROOT, wranglerBundle } from './lib';
 
 const duration = Number(arg('--duration', '5'));
 const CLIENT_IP = '198.51.100.9';
@@ -175,7 +175,7 @@ async function main() {
       ]),
     );
   } finally {
-    await mf?.dispose();
+    await disposeWithHyperdrive(mf);
     await pooler.close();
     await relay.close();
     await dropTestDatabase(database.url).catch((e) => console.error(`could not drop ${database.name}:`, e));

@@ -47,7 +47,16 @@ import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { serveApp, WaitUntilTracker } from '../lib/worker-host';
 import { ANCHOR_POOL_MAX, type Anchor, startAnchor } from './anchor';
-import { arg, failureShare, type LoadResult, load, printTable, ROOT, wranglerBundle } from './lib';
+import {
+  arg,
+  disposeWithHyperdrive,
+  failureShare,
+  type LoadResult,
+  load,
+  printTable,
+  ROOT,
+  wranglerBundle,
+} from './lib';
 
 const connections = Number(arg('--connections', '50'));
 const duration = Number(arg('--duration', '5'));
@@ -491,7 +500,7 @@ async function benchWorkerd(databaseUrl: string): Promise<Row[]> {
     );
   } finally {
     await anchor?.close();
-    await mf?.dispose();
+    await disposeWithHyperdrive(mf);
     await pooler.close();
   }
 }

@@ -152,8 +152,12 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
     process.off('exit', killOnExit);
     if (!exited) {
       await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGINT'); // immediate shutdown
+        const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        child.kill('SIGTERM'); // PgBouncer: immediate shutdown
       });
     }
     rmSync(dir, { recursive: true, force: true });
