@@ -50,7 +50,7 @@ export function workerdProject(worker: (typeof WORKERD_WORKERS)[number]) {
         const db: Record<string, string> =
           databaseUrl && proxy ? { DATABASE_URL: databaseUrl, NEON_WS_PROXY: proxy } : {};
         // HYPERDRIVE (the production path) → PgBouncer → the run's database; without a database, a listener that
-        // hangs up (instead of wrangler.jsonc's local PgBouncer on 6432), so /health is degraded for sure.
+        // refuses every login (instead of wrangler.jsonc's local PgBouncer on 6432), so /health is degraded for sure.
         const hyperdrives = { HYPERDRIVE: inject('workerdHyperdriveUrl') };
         // The tests assert on responses and rows, not on logs.
         const vars = { ...QUIET, ...db };

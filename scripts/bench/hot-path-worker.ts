@@ -7,6 +7,7 @@
  *   GET /log                  + one request log line at level info (what the chain's log middleware writes)
  *   GET /session              + requireSession() on a warm cache entry (cookie → 2 × SHA-256 → KV read → JSON)
  *   GET /rate-limit           + rateLimit(api) for the client IP (the limiter as it is in worker-kit)
+ *   GET /db/client            + createDb over HYPERDRIVE alone (postgres.js + drizzle set up, no connection)
  *   GET /db/postgresjs/:id    + one content row by id: createDb over HYPERDRIVE (postgres.js, the production path)
  *   GET /db/pg/:id            + the same row with node-postgres over HYPERDRIVE (the alternative driver)
  *   GET /db/neon/:id          + the same row with Neon's serverless driver (Pool over WebSocket, via NEON_DB_URL and
@@ -64,6 +65,12 @@ app.get('/log', (c) => {
 app.get('/session', requireSession(), (c) => c.json({ user: c.get('user')?.id }));
 
 app.get('/rate-limit', rateLimit(RATE_LIMIT_PRESETS.api), (c) => c.json({ ok: true }));
+
+app.get('/db/client', (c) => {
+  // The per-request client alone: postgres.js pool + drizzle over the schema, no connection, no query.
+  getDb(c as unknown as Context<AppEnv>);
+  return c.json({ ok: true });
+});
 
 app.get('/db/postgresjs/:id', async (c) => {
   const [row] = await getDb(c as unknown as Context<AppEnv>)

@@ -135,6 +135,7 @@ async function main() {
       ['log line (info)', '/log', 'logging'],
       ['session cache read (warm)', '/session', 'session'],
       ['rate-limit check (KV limiter)', '/rate-limit', 'rate limit'],
+      ['DB client set-up alone (createDb, no query)', '/db/client', 'database'],
       ['DB: postgres.js over HYPERDRIVE (createDb)', `/db/postgresjs/${contentId}`, 'database'],
       ['DB: node-postgres over HYPERDRIVE', `/db/pg/${contentId}`, 'database'],
       ['DB: Neon serverless (WebSocket, relay)', `/db/neon/${contentId}`, 'database'],

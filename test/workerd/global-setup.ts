@@ -27,8 +27,8 @@ export default async function setup(project: TestProject) {
   if (!process.env.DATABASE_URL) {
     // Without a database the HYPERDRIVE binding still needs an address (the one in wrangler.jsonc is the local
     // PgBouncer of `wrangler dev`, which may or may not run). Miniflare's local Hyperdrive crashes the process on a
-    // refused connection, so the address is a listener that hangs up on every connection: the database is down.
-    const nowhere = await hangUpServer();
+    // refused connection, so the address is a listener that refuses at the protocol level: the database is down.
+    const nowhere = await noDatabaseServer();
     project.provide('workerdHyperdriveUrl', `postgres://nobody:none@127.0.0.1:${nowhere.port}/none`);
     return () => nowhere.close();
   }
@@ -58,24 +58,31 @@ export default async function setup(project: TestProject) {
   }
 }
 
-/** A TCP listener on 127.0.0.1 that ends every connection at once (gracefully: no reset, no error on the peer). */
-async function hangUpServer(): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
+/**
+ * A TCP listener on 127.0.0.1 that plays a PostgreSQL server refusing every connection: it answers the client's
+ * first message with a FATAL ErrorResponse (57P03 cannot_connect_now) and lets the client hang up. It never closes a
+ * connection itself: Miniflare's proxy would then write into a closed socket (EPIPE) and end the process.
+ */
+async function noDatabaseServer(): Promise<{ port: number; close(): Promise<void> }> {
   const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
-    socket.resume(); // read what the client sends, so that closing never turns into a reset
-    socket.end();
+    socket.once('data', () => socket.write(fatalErrorResponse('57P03', 'no database in this test run')));
   });
   server.unref();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      server.close(); // stops listening; open connections end with their clients
+    },
   };
+}
+
+/** A PostgreSQL ErrorResponse message with severity FATAL. */
+function fatalErrorResponse(code: string, message: string): Buffer {
+  const fields = Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${message}\0\0`, 'utf8');
+  const header = Buffer.alloc(5);
+  header.write('E', 0, 'ascii');
+  header.writeInt32BE(fields.length + 4, 1);
+  return Buffer.concat([header, fields]);
 }
