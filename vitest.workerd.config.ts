@@ -10,7 +10,8 @@ import { bundledWorker } from './test/workerd/worker-bundle';
  * - env.BUNDLE is wrangler's deploy bundle of the same worker, started as a real Worker;
  * - the non-auth workers' AUTH_SERVICE is the auth worker's bundle, as the `codex-auth` service.
  * With DATABASE_URL set, test/workerd/global-setup.ts gives each project a fresh migrated database on that server,
- * reached through the Neon driver and the local relay (DATABASE_URL + NEON_WS_PROXY bindings).
+ * reached as in production through the HYPERDRIVE binding (Miniflare's local Hyperdrive → PgBouncer → PostgreSQL);
+ * the Neon driver's fallback path gets DATABASE_URL + NEON_WS_PROXY (the local relay).
  *
  *   npx vitest run -c vitest.workerd.config.ts            # just these
  *   npx vitest run --project 'workerd:*'                  # the same from the root config (npm test runs all)
@@ -48,13 +49,17 @@ export function workerdProject(worker: (typeof WORKERD_WORKERS)[number]) {
         const proxy = inject('workerdNeonWsProxy');
         const db: Record<string, string> =
           databaseUrl && proxy ? { DATABASE_URL: databaseUrl, NEON_WS_PROXY: proxy } : {};
+        // HYPERDRIVE (the production path) → PgBouncer → the run's database; without a database, a listener that
+        // refuses every login (instead of wrangler.jsonc's local PgBouncer on 6432), so /health is degraded for sure.
+        const hyperdrives = { HYPERDRIVE: inject('workerdHyperdriveUrl') };
         // The tests assert on responses and rows, not on logs.
         const vars = { ...QUIET, ...db };
-        const auxiliary = [await bundledWorker(worker, `bundle-${worker}`, vars)];
-        if (worker !== 'auth') auxiliary.push(await bundledWorker('auth', 'codex-auth', vars));
+        const auxiliary = [await bundledWorker(worker, `bundle-${worker}`, vars, hyperdrives)];
+        if (worker !== 'auth') auxiliary.push(await bundledWorker('auth', 'codex-auth', vars, hyperdrives));
         return {
           wrangler: { configPath: `./workers/${worker}/wrangler.jsonc` },
           miniflare: {
+            hyperdrives,
             bindings: { WORKERD_TEST_DB: databaseUrl ? 'postgres' : 'none', ...vars },
             serviceBindings: { BUNDLE: `bundle-${worker}` },
             workers: auxiliary,

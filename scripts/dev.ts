@@ -2,7 +2,8 @@
  * `npm run dev`: the whole platform on one machine.
  *
  * - the local platform (@codex/local): Miniflare KV and R2, and the database — embedded PGlite by default, or the
- *   PostgreSQL server named by DATABASE_URL (through the same Neon driver as production, via the local relay);
+ *   PostgreSQL server named by DATABASE_URL through one process-wide postgres.js pool (the driver of the
+ *   production Hyperdrive path); either way connections live as long as the process, never one per request;
  *   all state persists under .data/ (git-ignored; delete it to start over);
  * - migrations applied by the platform on start (PGlite and DATABASE_URL alike) and the demo data seeded (seedDemoData, idempotent);
  * - the four workers served over HTTP on their wrangler dev ports, each request going to
@@ -192,7 +193,7 @@ async function main() {
     const db =
       platform.mode === 'embedded'
         ? `embedded PGlite (${join(process.env.DEV_DATA_DIR ?? '.data', 'pglite')})`
-        : `PostgreSQL ${redact(databaseUrl)} (Neon driver via local relay)`;
+        : `${redact(databaseUrl)}: ${platform.databaseDescription}, held for the whole process`;
     const lines = [
       '',
       `Codex API dev platform ready in ${((performance.now() - started) / 1000).toFixed(1)} s`,

@@ -1,7 +1,7 @@
 /**
  * npm run db:migrate
- *   with DATABASE_URL: applies pending migrations to that server, through the local relay and the Neon driver
- *                      (the production code path);
+ *   with DATABASE_URL: applies pending migrations to that server over one direct node-postgres connection
+ *                      (under a session advisory lock: never through a transaction-mode pooler);
  *   without:           applies them to the embedded PGlite database in .data/pglite (created on first use).
  */
 import { DEFAULT_EMBEDDED_DATA_DIR, migrateUrl, openEmbeddedDb } from '@codex/database/node';

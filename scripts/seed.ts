@@ -1,10 +1,10 @@
 /**
  * npm run db:seed — idempotent demo data (see packages/database/src/seed.ts).
- *   with DATABASE_URL: that server (migrated first), through the local relay;
+ *   with DATABASE_URL: that server (migrated first), through postgres.js;
  *   without:           the embedded PGlite database in .data/pglite.
  */
-import { createDb } from '@codex/database';
 import {
+  createPostgresDb,
   DEFAULT_EMBEDDED_DATA_DIR,
   DEMO_CREATOR_EMAIL,
   DEMO_CREATOR_PASSWORD,
@@ -12,23 +12,17 @@ import {
   openEmbeddedDb,
   type SeedResult,
   seedDemoData,
-  startRelay,
 } from '@codex/database/node';
 
 const databaseUrl = process.env.DATABASE_URL;
 let result: SeedResult;
 if (databaseUrl) {
-  const relay = await startRelay();
+  await migrateUrl(databaseUrl);
+  const { db, close } = createPostgresDb(databaseUrl);
   try {
-    await migrateUrl(databaseUrl, { proxy: relay.url });
-    const { db, close } = createDb({ DATABASE_URL: databaseUrl, NEON_WS_PROXY: relay.url });
-    try {
-      result = await seedDemoData(db);
-    } finally {
-      await close();
-    }
+    result = await seedDemoData(db);
   } finally {
-    await relay.close();
+    await close();
   }
 } else {
   const embedded = await openEmbeddedDb({ dataDir: DEFAULT_EMBEDDED_DATA_DIR });

@@ -229,3 +229,23 @@ export async function wranglerBundle(options: { cwd: string; config?: string; ou
     throw new Error(`expected one entry module in ${options.outdir}, found ${entries.join(', ')}`);
   return join(options.outdir, entries[0] as string);
 }
+
+/**
+ * Disposes a Miniflare that has Hyperdrive bindings. Miniflare's local Hyperdrive proxy (in this process) pipes
+ * workerd's connections to the database without an error handler on them; when workerd exits, a connection it still
+ * held is reset and that unhandled socket error would end this process. Resets are ignored while it shuts down.
+ */
+export async function disposeWithHyperdrive(mf: { dispose(): Promise<void> } | undefined): Promise<void> {
+  if (!mf) return;
+  const ignoreResets = (error: Error & { code?: string }) => {
+    if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') throw error;
+  };
+  process.on('uncaughtException', ignoreResets);
+  try {
+    await mf.dispose();
+    // Let the proxy's sockets to the pooler finish closing too.
+    await new Promise((r) => setTimeout(r, 500));
+  } finally {
+    process.off('uncaughtException', ignoreResets);
+  }
+}

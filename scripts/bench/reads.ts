@@ -1,37 +1,41 @@
 /**
- * Benchmark: the hot public reads against a bare Hono JSON route measured in the same run, loaded over HTTP by
- * autocannon in a separate process.
+ * Benchmark: the hot signed-in reads, each reported as a share of the anchor — a plain Hono server with a
+ * node-postgres Pool (max 10) reading the same content row from the same database (scripts/bench/anchor.ts, its own
+ * process), served and loaded in the same run. Load: autocannon in a separate process.
  *
- *   npx tsx scripts/bench/reads.ts [--runtime node|workerd|both] [--connections 50] [--duration 5]
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx scripts/bench/reads.ts \
+ *     [--runtime node|workerd|both] [--connections 50] [--duration 5] [--pglite yes|no]
  *
- * Routes (each with a warm session cache where signed in):
- *   GET /api/organizations/slug/{slug}   identity-api, anonymous (per-IP limit) and signed in as the owner (myRole)
- *   GET /api/content/{id}                content-api, signed in as another user, published content
+ * Routes (signed in, session cache warm):
+ *   GET /api/content/{id}                 content-api, another user's published content
+ *   GET /api/organizations/slug/{slug}    identity-api, as the owner (myRole)
+ *   GET /api/content/{creatorId}/list     content-api, 20 published items of another user (?limit=20)
  *
- * Setup goes through the real routes: two users registered with the auth worker, an organization created by the
- * first, a media item created → uploaded (1 KiB) → reported ready, content created with it and published; then one
- * request of each kind checks the answer and fills the session cache (AUTH_SESSION_KV, shared by the workers).
+ * Sections, each with data of its own (two users, an organization, a media item uploaded and made ready, 20
+ * published content items — all created through the real routes), then one probe of each kind that checks the answer
+ * and fills the session cache:
+ *   node · PostgreSQL   the apps on @hono/node-server in this process on the local platform (one node-postgres pool
+ *                       of 10 for the process, as `npm run dev`), a fresh `codex_test_*` database on the
+ *                       DATABASE_URL server (dropped afterwards); the anchor on the same database;
+ *   node · PGlite       the same on embedded PGlite (the default of `npm run dev`), reported against the anchor of
+ *                       the section above;
+ *   workerd · PostgreSQL  wrangler's deploy bundles of auth, identity-api and content-api in one Miniflare (shared
+ *                       KV, R2, AUTH_SERVICE → the auth Worker), each on its own workerd socket, reaching their own
+ *                       database as in production: the HYPERDRIVE binding (Miniflare's local Hyperdrive) → PgBouncer
+ *                       (transaction pooling, 10 server connections) → PostgreSQL; the anchor on the same database.
+ * Without DATABASE_URL only the PGlite section runs (no anchor).
  *
- * Rate limits. Both routes sit behind rateLimit(RATE_LIMIT_PRESETS.api): 100 requests per minute per user (per IP
+ * Rate limits. The routes sit behind rateLimit(RATE_LIMIT_PRESETS.api): 100 requests per minute per user (per IP
  * when anonymous), which would turn nearly all of a benchmark into 429s. The workers run with the operators' override
  * RATE_LIMITS="api=1000000000/60": the limiter still counts every request on the caller's Durable Object, only with a
  * higher limit. A probe request before each measurement checks that the limiter counted it (X-RateLimit-Limit is
- * the override, X-RateLimit-Remaining below it); autocannon's non-2xx count is printed and the run fails when more
- * than 1 % of the answers are not 2xx.
+ * the override, X-RateLimit-Remaining below it); the run fails when more than 1 % of the answers are not 2xx.
  *
- * --runtime node: the three apps served by @hono/node-server in this process on the local platform (Miniflare KV/R2
- *   proxies, the auth app behind AUTH_SERVICE in-process; embedded PGlite, or with DATABASE_URL a fresh
- *   `codex_test_*` database on that server through the relay, dropped afterwards), against a bare Hono route served
- *   by @hono/node-server.
- * --runtime workerd: wrangler's deploy bundles of auth, identity-api and content-api in one Miniflare (shared KV
- *   namespaces, R2 for content-api, AUTH_SERVICE → the auth Worker), each on its own workerd socket, next to the
- *   bare Worker (scripts/bench/bare-worker.ts). Needs DATABASE_URL (a fresh `codex_test_*` database through the
- *   relay); skipped with a message without it.
- *
- * All workers run with LOG_LEVEL=silent, so the figures are the request path, not log I/O.
+ * All workers run with LOG_LEVEL=silent (scripts/bench/hot-path.ts measures what logging costs).
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { TestDatabase } from '@codex/database/node';
 import { startLocalPlatform } from '@codex/local';
 import { app as authApp } from '@codex/worker-auth';
 import { app as contentApp } from '@codex/worker-content-api';
@@ -40,13 +44,13 @@ import { RATE_LIMIT_PRESETS, readSessionCache } from '@codex/worker-kit';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { serveApp, WaitUntilTracker } from '../lib/worker-host';
+import { ANCHOR_POOL_MAX, type Anchor, startAnchor } from './anchor';
 import {
   arg,
-  type BenchResult,
-  bareServer,
-  benchPair,
-  closeBareServer,
+  disposeWithHyperdrive,
   failureShare,
+  type LoadResult,
+  load,
   printTable,
   ROOT,
   wranglerBundle,
@@ -55,9 +59,14 @@ import {
 const connections = Number(arg('--connections', '50'));
 const duration = Number(arg('--duration', '5'));
 const runtime = arg('--runtime', 'both');
+/** `--pglite no` leaves out the embedded-database figures. */
+const withPglite = arg('--pglite', 'yes') !== 'no';
+/** Items in the list read (`?limit=` too). */
+const LIST_SIZE = 20;
 const PASSWORD = 'Bench-password-123';
 /** At most this share of non-2xx answers (or errors) is tolerated in a measurement. */
 const MAX_FAILURE_SHARE = 0.01;
+/** What the bench's rate-limit counters start at (instead of 0): 1e9 requests of headroom per window. */
 const API = RATE_LIMIT_PRESETS.api;
 /** The api limit the workers run with in the bench (RATE_LIMITS override): 1e9 requests of headroom per window. */
 const BENCH_LIMIT = 1_000_000_000;
@@ -67,8 +76,6 @@ interface Urls {
   auth: string;
   identity: string;
   content: string;
-  /** The bare Hono JSON route. */
-  bare: string;
 }
 
 interface User {
@@ -89,8 +96,6 @@ interface Target {
   name: string;
   url: string;
   headers: Record<string, string>;
-  /** The rate-limit subject the requests count against (`u:<id>` or `ip:<address>`). */
-  subject: string;
   /** Checks one answer's body. */
   check: (body: Record<string, unknown>) => boolean;
 }
@@ -196,21 +201,32 @@ async function setup(
   });
   expectStatus('media ready', ready, 200);
 
-  const content = await send(`${urls.content}/api/content`, {
-    method: 'POST',
-    body: { title: 'Bench episode', slug: `bench-episode-${rand()}`, contentType: 'video', mediaItemId: media.id },
-    cookie: owner.cookie,
-    headers: clientHeaders,
-  });
-  expectStatus('create content', content, 201);
-  const contentId = content.body.id as string;
-  const published = await send(`${urls.content}/api/content/${contentId}/publish`, {
-    method: 'POST',
-    cookie: owner.cookie,
-    headers: clientHeaders,
-  });
-  expectStatus('publish content', published, 200);
-  if (published.body.status !== 'published') throw new Error(`publish: ${JSON.stringify(published.body)}`);
+  // LIST_SIZE published items (sharing the media): the first is the one read by id, all of them fill the list.
+  const contentIds: string[] = [];
+  for (let i = 0; i < LIST_SIZE; i++) {
+    const content = await send(`${urls.content}/api/content`, {
+      method: 'POST',
+      body: {
+        title: `Bench episode ${i + 1}`,
+        slug: `bench-episode-${i + 1}-${rand()}`,
+        contentType: 'video',
+        mediaItemId: media.id,
+      },
+      cookie: owner.cookie,
+      headers: clientHeaders,
+    });
+    expectStatus('create content', content, 201);
+    const id = content.body.id as string;
+    const published = await send(`${urls.content}/api/content/${id}/publish`, {
+      method: 'POST',
+      cookie: owner.cookie,
+      headers: clientHeaders,
+    });
+    expectStatus('publish content', published, 200);
+    if (published.body.status !== 'published') throw new Error(`publish: ${JSON.stringify(published.body)}`);
+    contentIds.push(id);
+  }
+  const contentId = contentIds[0] as string;
 
   // One read each, which checks the answer and fills the session cache for both users.
   const fixture = { owner, viewer, orgId, orgSlug, contentId };
@@ -236,31 +252,30 @@ async function setup(
   return fixture;
 }
 
-function targets(urls: Urls, f: Fixture, anonymousIp: string, clientHeaders: Record<string, string>): Target[] {
-  const orgUrl = `${urls.identity}/api/organizations/slug/${f.orgSlug}`;
+function targets(urls: Urls, f: Fixture, clientHeaders: Record<string, string>): Target[] {
   return [
     {
-      name: 'GET /api/organizations/slug/{slug} (anonymous)',
-      url: orgUrl,
-      headers: { ...clientHeaders },
-      subject: `ip:${anonymousIp}`,
-      check: (b) => b.id === f.orgId && b.myRole === null,
-    },
-    {
-      name: 'GET /api/organizations/slug/{slug} (signed in, session cache warm)',
-      url: orgUrl,
-      headers: { ...clientHeaders, cookie: f.owner.cookie },
-      subject: `u:${f.owner.id}`,
-      check: (b) => b.id === f.orgId && b.myRole === 'owner',
-    },
-    {
-      name: 'GET /api/content/{id} (signed in, published, session cache warm)',
+      name: 'GET /api/content/{id}',
       url: `${urls.content}/api/content/${f.contentId}`,
       headers: { ...clientHeaders, cookie: f.viewer.cookie },
-      subject: `u:${f.viewer.id}`,
       // Another user's published content: the public view (no mediaItemId).
       check: (b) =>
         b.id === f.contentId && b.status === 'published' && b.creatorId === f.owner.id && b.mediaItemId === null,
+    },
+    {
+      name: 'GET /api/organizations/slug/{slug}',
+      url: `${urls.identity}/api/organizations/slug/${f.orgSlug}`,
+      headers: { ...clientHeaders, cookie: f.owner.cookie },
+      check: (b) => b.id === f.orgId && b.myRole === 'owner',
+    },
+    {
+      name: `GET /api/content/{creatorId}/list (${LIST_SIZE})`,
+      url: `${urls.content}/api/content/${f.owner.id}/list?limit=${LIST_SIZE}`,
+      headers: { ...clientHeaders, cookie: f.viewer.cookie },
+      check: (b) =>
+        Array.isArray(b.items) &&
+        b.items.length === LIST_SIZE &&
+        (b.pagination as { total?: number } | undefined)?.total === LIST_SIZE,
     },
   ];
 }
@@ -281,37 +296,76 @@ async function probe(t: Target) {
   }
 }
 
-async function measure(label: string, urls: Urls, list: Target[], server: string) {
-  const results: Array<[string, BenchResult]> = [];
+interface Row {
+  runtime: 'node' | 'workerd';
+  /** How the runtime reached the database. */
+  database: string;
+  route: string;
+  result: LoadResult;
+  /** The anchor measured in the same run this row is a share of. */
+  anchor: LoadResult | undefined;
+}
+
+const ANCHOR_ROUTE = `anchor: plain Hono + node-postgres Pool (max ${ANCHOR_POOL_MAX}), one row by id`;
+
+/** Loads `url` (after a 1 s warm-up) and fails the run when too many answers were not 2xx. */
+async function loadChecked(name: string, url: string, headers: Record<string, string>, tolerated: number) {
+  await load(url, { headers, connections, duration: 1 });
+  const r = await load(url, { headers, connections, duration });
+  if (failureShare(r) > tolerated) {
+    const statuses = Object.entries(r.statusCodes)
+      .map(([s, n]) => `${s}: ${n}`)
+      .join(', ');
+    throw new Error(
+      `${name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts of ${r.requests} requests (statuses ${statuses})`,
+    );
+  }
+  return r;
+}
+
+/**
+ * The anchor first (when `anchorUrl` is given; else the rows are shares of `earlierAnchor`), then each target;
+ * every figure printed as it comes.
+ */
+async function measure(
+  runtime: Row['runtime'],
+  database: string,
+  list: Target[],
+  anchorUrl: string | undefined,
+  earlierAnchor: LoadResult | undefined,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  let anchor = earlierAnchor;
+  if (anchorUrl) {
+    expectStatus('anchor', await send(anchorUrl), 200);
+    anchor = await loadChecked(ANCHOR_ROUTE, anchorUrl, {}, 0);
+    console.log(`[${runtime} · ${database}] ${ANCHOR_ROUTE}: ${fmt(anchor)}`);
+    rows.push({ runtime, database: 'PostgreSQL (direct)', route: ANCHOR_ROUTE, result: anchor, anchor });
+  }
   for (const t of list) {
     await probe(t);
-    const r = await benchPair(
-      `[${label}] ${t.name}`,
-      t.url,
-      urls.bare,
-      { headers: t.headers, connections, duration },
-      server,
-      {
-        maxFailureShare: MAX_FAILURE_SHARE,
-      },
-    );
-    results.push([t.name, r]);
+    const result = await loadChecked(t.name, t.url, t.headers, MAX_FAILURE_SHARE);
+    const share = anchor ? ` — ${pct(result.rps / anchor.rps)} of the anchor` : '';
+    console.log(`[${runtime} · ${database}] ${t.name}: ${fmt(result)}${share}`);
+    rows.push({ runtime, database, route: t.name, result, anchor });
   }
-  return results;
+  return rows;
 }
+
+const fmt = (r: LoadResult) => `${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`;
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Node: @hono/node-server + the local platform
 // ---------------------------------------------------------------------------------------------------------------------
 
-async function benchNode() {
-  const dbNode = process.env.DATABASE_URL ? await import('@codex/database/node') : undefined;
-  const database = dbNode ? await dbNode.createTestDatabase() : undefined;
+/** The three apps in this process on the local platform: PostgreSQL when `databaseUrl` is given, else PGlite. */
+async function benchNode(databaseUrl: string | undefined, anchorFallback: LoadResult | undefined): Promise<Row[]> {
   const apps = { auth: authApp, 'identity-api': identityApp, 'content-api': contentApp };
   const platform = await startLocalPlatform({
     apps,
     vars: { LOG_LEVEL: 'silent', EMAIL_TRANSPORT: 'memory', RATE_LIMITS },
-    ...(database ? { databaseUrl: database.url } : {}),
+    databaseUrl: databaseUrl ?? '',
   });
   const tracker = new WaitUntilTracker();
   const served = await Promise.all(
@@ -319,27 +373,30 @@ async function benchNode() {
       serveApp(apps[w], { port: 0, env: () => platform.envFor(w), tracker }),
     ),
   );
+  let anchor: Anchor | undefined;
   try {
     const [auth, identity, content] = served as [(typeof served)[0], (typeof served)[0], (typeof served)[0]];
-    const bare = await bareServer();
-    const urls: Urls = { auth: auth.url, identity: identity.url, content: content.url, bare: `${bare.url}/bare` };
+    const urls: Urls = { auth: auth.url, identity: identity.url, content: content.url };
     const fixture = await setup(urls, { session: platform.kv.AUTH_SESSION_KV }, {});
     await tracker.drain();
-    const where = database ? `${platform.mode} (${database.name} via the relay)` : platform.mode;
-    console.log(`\n[node] database: ${where}; organization ${fixture.orgSlug}, content ${fixture.contentId}`);
+    const database = platform.databaseDescription;
+    console.log(`\n[node · ${database}] organization ${fixture.orgSlug}, content ${fixture.contentId}`);
+    if (databaseUrl) anchor = await startAnchor(databaseUrl);
     // The dev host sets cf-connecting-ip from the socket: autocannon connects from 127.0.0.1.
-    return await measure('node', urls, targets(urls, fixture, '127.0.0.1', {}), '@hono/node-server');
+    return await measure(
+      'node',
+      database,
+      targets(urls, fixture, {}),
+      anchor ? `${anchor.url}/content/${fixture.contentId}` : undefined,
+      anchorFallback,
+    );
   } finally {
+    await anchor?.close();
     for (const s of served) await s.close();
-    await closeBareServer();
     await tracker.drain();
     await platform.close();
-    if (database && dbNode) {
-      await dbNode.dropTestDatabase(database.url).catch((e) => console.error(`could not drop ${database.name}:`, e));
-    }
   }
 }
-
 // ---------------------------------------------------------------------------------------------------------------------
 // workerd: wrangler's deploy bundles in Miniflare
 // ---------------------------------------------------------------------------------------------------------------------
@@ -347,32 +404,24 @@ async function benchNode() {
 /** The client address the workerd requests carry (no edge in front of a direct socket sets one). */
 const WORKERD_CLIENT_IP = '198.51.100.7';
 
-async function benchWorkerd() {
+async function benchWorkerd(databaseUrl: string): Promise<Row[]> {
   const dbNode = await import('@codex/database/node');
   const cacheDir = join(ROOT, 'node_modules', '.cache', 'codex-bench', 'reads');
   const scripts: Record<string, string> = {};
   for (const w of ['auth', 'identity-api', 'content-api']) {
     scripts[w] = await wranglerBundle({ cwd: join(ROOT, 'workers', w), outdir: join(cacheDir, w) });
   }
-  const bareScript = await wranglerBundle({
-    cwd: join(ROOT, 'scripts', 'bench'),
-    config: 'bare-worker.wrangler.jsonc',
-    outdir: join(cacheDir, 'bare'),
-  });
 
-  const relay = await dbNode.startRelay();
+  // As in production: HYPERDRIVE → a pooler (here PgBouncer, transaction mode, 10 server connections) → PostgreSQL.
+  const pooler = await dbNode.startPgBouncer({ serverUrl: databaseUrl });
   let mf: Miniflare | undefined;
-  let database: { name: string; url: string } | undefined;
+  let anchor: Anchor | undefined;
   try {
-    database = await dbNode.createTestDatabase({ proxy: relay.url });
-    const common = {
-      modules: true,
-      unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
-    };
     const worker = (w: string, name: string, extra: Record<string, string>) => {
       const { workerOptions: o } = unstable_getMiniflareWorkerOptions(join(ROOT, 'workers', w, 'wrangler.jsonc'));
       return {
-        ...common,
+        modules: true,
+        unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
         name,
         scriptPath: scripts[w] as string,
         compatibilityDate: o.compatibilityDate,
@@ -380,33 +429,21 @@ async function benchWorkerd() {
         bindings: {
           ...(o.bindings as Record<string, string>),
           LOG_LEVEL: 'silent',
-          DATABASE_URL: (database as { url: string }).url,
-          NEON_WS_PROXY: relay.url,
           RATE_LIMITS,
           ...extra,
         },
+        hyperdrives: { HYPERDRIVE: pooler.hyperdriveUrlFor(databaseUrl) },
         kvNamespaces: o.kvNamespaces,
-        // RATE_LIMITER: hosted by codex-auth, bound by the others (script_name), as deployed.
         durableObjects: o.durableObjects,
         ...(o.r2Buckets ? { r2Buckets: o.r2Buckets } : {}),
         ...(w === 'auth' ? {} : { serviceBindings: { AUTH_SERVICE: 'codex-auth' } }),
       };
     };
-    const { workerOptions: bareOptions } = unstable_getMiniflareWorkerOptions(
-      join(ROOT, 'scripts', 'bench', 'bare-worker.wrangler.jsonc'),
-    );
     const runner = new Miniflare({
       workers: [
         worker('auth', 'codex-auth', { EMAIL_TRANSPORT: 'memory' }),
         worker('identity-api', 'codex-identity-api', {}),
         worker('content-api', 'codex-content-api', {}),
-        {
-          ...common,
-          name: 'codex-bench-bare',
-          scriptPath: bareScript,
-          compatibilityDate: bareOptions.compatibilityDate,
-          compatibilityFlags: bareOptions.compatibilityFlags,
-        },
       ],
     });
     mf = runner;
@@ -416,60 +453,84 @@ async function benchWorkerd() {
       auth: await origin('codex-auth'),
       identity: await origin('codex-identity-api'),
       content: await origin('codex-content-api'),
-      bare: `${await origin('codex-bench-bare')}/bare`,
     };
-    // The KV namespaces are shared by id across the three workers (as in one Cloudflare account).
+    // The KV namespace is shared by id across the three workers (as in one Cloudflare account).
     const sessionKv = (await runner.getKVNamespace('AUTH_SESSION_KV', 'codex-content-api')) as unknown as KVNamespace;
     const clientHeaders = { 'cf-connecting-ip': WORKERD_CLIENT_IP };
     const fixture = await setup(urls, { session: sessionKv }, clientHeaders);
-    console.log(
-      `\n[workerd] database: PostgreSQL (${database.name} via the relay); organization ${fixture.orgSlug}, content ${fixture.contentId}`,
-    );
+    const database = 'PostgreSQL via HYPERDRIVE → PgBouncer';
+    console.log(`\n[workerd · ${database}] organization ${fixture.orgSlug}, content ${fixture.contentId}`);
+    anchor = await startAnchor(databaseUrl);
     return await measure(
       'workerd',
-      urls,
-      targets(urls, fixture, WORKERD_CLIENT_IP, clientHeaders),
-      'workerd via Miniflare (wrangler deploy bundles, one socket per Worker)',
+      database,
+      targets(urls, fixture, clientHeaders),
+      `${anchor.url}/content/${fixture.contentId}`,
+      undefined,
     );
   } finally {
-    await mf?.dispose();
-    if (database) {
-      const db = database;
-      await dbNode
-        .dropTestDatabase(db.url, { proxy: relay.url })
-        .catch((e) => console.error(`could not drop ${db.name}:`, e));
-    }
-    await relay.close();
+    await anchor?.close();
+    await disposeWithHyperdrive(mf);
+    await pooler.close();
   }
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
 
+/** The issue's targets: share of the anchor (list ≥ 15 %, other reads ≥ 25 %) and p99 ≤ 30 ms, on PostgreSQL. */
+function verdict(row: Row): string {
+  if (row.route === ANCHOR_ROUTE || !row.anchor || !row.database.startsWith('PostgreSQL')) return '';
+  const minShare = row.route.includes('/list') ? 0.15 : 0.25;
+  const share = row.result.rps / row.anchor.rps;
+  const misses = [
+    ...(share < minShare ? [`share < ${minShare * 100} %`] : []),
+    ...(row.result.p99 > 30 ? ['p99 > 30 ms'] : []),
+  ];
+  return misses.length ? misses.join(', ') : 'met';
+}
+
 async function main() {
   if (!['node', 'workerd', 'both'].includes(runtime)) throw new Error('--runtime must be node, workerd or both');
-  const all: Array<[string, string, BenchResult]> = [];
-  if (runtime !== 'workerd') for (const [name, r] of await benchNode()) all.push(['node', name, r]);
-  if (runtime !== 'node') {
-    if (process.env.DATABASE_URL) for (const [name, r] of await benchWorkerd()) all.push(['workerd', name, r]);
-    else
-      console.log('\n[workerd] skipped: DATABASE_URL is not set (the bundled workers need PostgreSQL via the relay)');
+  const serverUrl = process.env.DATABASE_URL;
+  const dbNode = serverUrl ? await import('@codex/database/node') : undefined;
+  const rows: Row[] = [];
+  const databases: TestDatabase[] = [];
+  try {
+    const fresh = async () => {
+      const database = await (dbNode as NonNullable<typeof dbNode>).createTestDatabase();
+      databases.push(database);
+      return database.url;
+    };
+    if (runtime !== 'workerd') {
+      if (serverUrl) rows.push(...(await benchNode(await fresh(), undefined)));
+      if (withPglite) rows.push(...(await benchNode(undefined, rows.find((r) => r.route === ANCHOR_ROUTE)?.result)));
+    }
+    if (runtime !== 'node') {
+      if (serverUrl) rows.push(...(await benchWorkerd(await fresh())));
+      else console.log('\n[workerd] skipped: DATABASE_URL is not set (the bundled workers need PostgreSQL)');
+    }
+  } finally {
+    for (const d of databases) {
+      await dbNode?.dropTestDatabase(d.url).catch((e) => console.error(`could not drop ${d.name}:`, e));
+    }
   }
-  if (!all.length) return;
+  if (!rows.length) return;
   console.log(
-    `\nSummary — autocannon -c ${connections} -d ${duration}, each route vs the bare Hono JSON route of the same runtime\n`,
+    `\nSummary — autocannon -c ${connections} -d ${duration} (separate process); share = req/s ÷ the anchor's req/s ` +
+      'in the same run (the PGlite rows: the anchor of the node PostgreSQL section)\n',
   );
   printTable(
-    ['runtime · route', 'req/s', 'p50', 'p99', 'non-2xx', 'bare req/s', 'bare p50', 'bare p99', 'ratio'],
-    all.map(([rt, name, r]) => [
-      `${rt} · ${name}`,
-      r.target.rps.toFixed(0),
-      `${r.target.p50} ms`,
-      `${r.target.p99} ms`,
-      `${r.target.non2xx + r.target.errors + r.target.timeouts} (${(failureShare(r.target) * 100).toFixed(2)}%)`,
-      r.bare.rps.toFixed(0),
-      `${r.bare.p50} ms`,
-      `${r.bare.p99} ms`,
-      r.ratio.toFixed(3),
+    ['runtime', 'database', 'route', 'req/s', 'p50', 'p99', 'share', 'non-2xx', 'target'],
+    rows.map((r) => [
+      r.runtime,
+      r.database,
+      r.route,
+      r.result.rps.toFixed(0),
+      `${r.result.p50} ms`,
+      `${r.result.p99} ms`,
+      r.anchor ? pct(r.result.rps / r.anchor.rps) : '—',
+      `${r.result.non2xx + r.result.errors + r.result.timeouts}`,
+      verdict(r),
     ]),
   );
 }

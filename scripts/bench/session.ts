@@ -193,7 +193,7 @@ async function benchWorkerd() {
   let mf: Miniflare | undefined;
   let database: { name: string; url: string } | undefined;
   try {
-    if (dbNode && relay) database = await dbNode.createTestDatabase({ proxy: relay.url });
+    if (dbNode && relay) database = await dbNode.createTestDatabase();
     const dbBindings: Record<string, string> =
       database && relay ? { DATABASE_URL: database.url, NEON_WS_PROXY: relay.url } : {};
     const runtimeOptions = {
@@ -284,9 +284,7 @@ async function benchWorkerd() {
   } finally {
     await mf?.dispose();
     if (database && dbNode && relay) {
-      await dbNode
-        .dropTestDatabase(database.url, { proxy: relay.url })
-        .catch((e) => console.error(`could not drop ${database?.name}:`, e));
+      await dbNode.dropTestDatabase(database.url).catch((e) => console.error(`could not drop ${database?.name}:`, e));
     }
     await relay?.close();
   }

@@ -159,7 +159,7 @@ async function main() {
     const intervalMs = 60_000 / RATE_PER_MIN;
     const total = Math.floor((DURATION_S * 1000) / intervalMs);
     console.log(
-      `\nWebhook bench — ${platform.mode === 'postgres' ? 'PostgreSQL (relay + Neon driver)' : 'embedded PGlite'}, ` +
+      `\nWebhook bench — ${platform.databaseDescription}, ` +
         `${RATE_PER_MIN}/min (${(1000 / intervalMs).toFixed(1)}/s) for ${DURATION_S} s = ${total} sends, ~${Math.round(DUP_SHARE * 100)} % redeliveries\n`,
     );
     const inflight: Promise<void>[] = [];

@@ -42,11 +42,18 @@ export function workerBundle(worker: string): Promise<string> {
 }
 
 /**
+/**
  * Miniflare options for a worker's bundle as an auxiliary worker named `name`, with the vars, KV, R2 and Durable
- * Objects of its wrangler.jsonc plus `extraBindings`. Its AUTH_SERVICE (if any) points at the `codex-auth` auxiliary
- * worker, and so does its RATE_LIMITER (script_name `codex-auth`); the auth bundle hosts the RateLimiter class.
+ * Objects of its wrangler.jsonc plus `extraBindings`, and its Hyperdrive bindings pointed at `hyperdrives`. Its
+ * AUTH_SERVICE (if any) points at the `codex-auth` auxiliary worker, and so does its RATE_LIMITER (script_name
+ * `codex-auth`); the auth bundle hosts the RateLimiter class.
  */
-export async function bundledWorker(worker: string, name: string, extraBindings: Record<string, string>) {
+export async function bundledWorker(
+  worker: string,
+  name: string,
+  extraBindings: Record<string, string>,
+  hyperdrives: Record<string, string> = {},
+) {
   const scriptPath = await workerBundle(worker);
   const { workerOptions: o } = unstable_getMiniflareWorkerOptions(join(ROOT, 'workers', worker, 'wrangler.jsonc'));
   return {
@@ -56,6 +63,7 @@ export async function bundledWorker(worker: string, name: string, extraBindings:
     compatibilityDate: o.compatibilityDate,
     compatibilityFlags: o.compatibilityFlags,
     bindings: { ...(o.bindings as Record<string, string>), ...extraBindings },
+    hyperdrives: { ...(o.hyperdrives as Record<string, string> | undefined), ...hyperdrives },
     kvNamespaces: o.kvNamespaces,
     r2Buckets: o.r2Buckets,
     durableObjects: o.durableObjects,

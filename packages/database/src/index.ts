@@ -4,18 +4,26 @@
  * This entry point runs everywhere, Cloudflare Workers (workerd) included: no `node:` imports here.
  * Node-only helpers (the WebSocket relay, embedded PGlite, migrations, test databases) live in `./node`.
  *
- * Three modes, chosen from the bindings:
- * - `EMBEDDED_DB`: an already-open database (PGlite in `npm run dev` / `npm test`), used as is;
- * - `DATABASE_URL`: Neon's serverless driver (Pool over WebSocket, `drizzle-orm/neon-serverless`). In production it
- *   talks to Neon directly; with `NEON_WS_PROXY` it talks to any PostgreSQL through the local relay (see `./node`);
- * - neither: `DatabaseNotConfiguredError`.
+ * Modes, chosen from the bindings in this order:
+ * - `EMBEDDED_DB`: an already-open database held by the process, used as is — embedded PGlite, or the Node host's
+ *   process-wide postgres.js pool on a PostgreSQL server (`npm run dev`, `npm test`);
+ * - `HYPERDRIVE`: the production path. postgres.js (over Workers TCP sockets, `drizzle-orm/postgres-js`) to
+ *   Cloudflare's Hyperdrive, which keeps pooled connections to Neon: a request opens a connection to Hyperdrive (in
+ *   the same location, no PostgreSQL startup), never a fresh handshake with the database. Locally, Miniflare's
+ *   Hyperdrive connects to a PgBouncer in front of PostgreSQL (`./pgbouncer`), the same cost model;
+ * - `DATABASE_URL`: Neon's serverless driver (Pool over WebSocket, `drizzle-orm/neon-serverless`), the fallback where
+ *   no Hyperdrive binding exists (e.g. a preview without one). With `NEON_WS_PROXY` it talks to any PostgreSQL
+ *   through the local relay (see `./node`);
+ * - none: `DatabaseNotConfiguredError`.
  */
 import { Client, Pool } from '@neondatabase/serverless';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/neon-serverless';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { createPostgresDb } from './postgres';
 import * as schema from './schema';
 
+export { createPostgresDb, type PostgresDbOptions } from './postgres';
 export * from './schema';
 export { schema };
 
@@ -33,18 +41,28 @@ export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesW
 /** What services should accept when they can run either standalone or inside a caller's transaction. */
 export type DatabaseOrTransaction = Database | Transaction;
 
+/** What we use of a Hyperdrive binding (Cloudflare's `Hyperdrive`): the connection string it hands the Worker. */
+export interface HyperdriveBinding {
+  readonly connectionString: string;
+}
+
 export interface DbBindings {
-  /** postgres://user:pass@host:port/db — Neon in production, or a real server reached through the relay. */
+  /** Cloudflare Hyperdrive in front of Neon (production); locally Miniflare's, in front of PgBouncer. */
+  HYPERDRIVE?: HyperdriveBinding;
+  /** postgres://user:pass@host:port/db — Neon (fallback without HYPERDRIVE), or a real server through the relay. */
   DATABASE_URL?: string;
   /** `host:port/path` of a local WebSocket-to-TCP relay (e.g. `127.0.0.1:5499/v1`); unset for Neon itself. */
   NEON_WS_PROXY?: string;
-  /** An already-open database (embedded PGlite); takes precedence over DATABASE_URL. */
+  /** An already-open database (PGlite, or the Node host's pool); takes precedence over the others. */
   EMBEDDED_DB?: Database;
 }
 
 export interface DbHandle {
   db: Database;
-  /** Ends the connection pool (call it in `waitUntil` at the end of a request). No-op for an embedded database. */
+  /**
+   * Ends the connection pool (call it in `waitUntil` at the end of a request). No-op for an embedded database and
+   * for the Hyperdrive path (the Workers runtime closes the sockets when the invocation finishes).
+   */
   close(): Promise<void>;
 }
 
@@ -75,10 +93,20 @@ function relayClientClass(proxy: string): typeof Client {
   };
 }
 
+/**
+ * Connections one request may open to Hyperdrive: one per statement running at the same time (a list runs its page
+ * and its count together) and one per open transaction. Opened lazily, closed with the request.
+ */
+export const HYPERDRIVE_POOL_MAX = 4;
+
 export function createDb(env: DbBindings): DbHandle {
   if (env.EMBEDDED_DB) {
     const db = env.EMBEDDED_DB;
     return { db, close: async () => {} };
+  }
+  if (env.HYPERDRIVE) {
+    // A fresh pool per request (a Worker may not reuse a socket across requests); the runtime closes it afterwards.
+    return createPostgresDb(env.HYPERDRIVE.connectionString, { max: HYPERDRIVE_POOL_MAX, endOnClose: false });
   }
   if (env.DATABASE_URL) return createNeonDb(env.DATABASE_URL, { proxy: env.NEON_WS_PROXY });
   throw new DatabaseNotConfiguredError();
@@ -128,8 +156,10 @@ export function pgConstraint(error: unknown): string | undefined {
     e && typeof e === 'object' && depth < 5;
     e = (e as { cause?: unknown }).cause, depth++
   ) {
-    const constraint = (e as { constraint?: unknown }).constraint;
+    // `constraint` (node-postgres, Neon, PGlite) or `constraint_name` (postgres.js).
+    const { constraint, constraint_name } = e as { constraint?: unknown; constraint_name?: unknown };
     if (typeof constraint === 'string') return constraint;
+    if (typeof constraint_name === 'string') return constraint_name;
   }
   return undefined;
 }
@@ -155,7 +185,20 @@ export const isForeignKeyViolation = (error: unknown): boolean => {
   return code === PG_ERROR.FOREIGN_KEY_VIOLATION || code === PG_ERROR.RESTRICT_VIOLATION;
 };
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  'EAI_AGAIN',
+  // postgres.js
+  'CONNECTION_REFUSED',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+]);
 
 /**
  * Whether an error means the database could not be reached (not a query or data error): the Neon driver's
@@ -170,7 +213,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (NETWORK_CODES.has(code) || /^(08...|57P0.|53300)$/.test(code))) return true;
     const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /websocket|connection terminated|connect ECONNREFUSED/i.test(message))
+    if (
+      typeof message === 'string' &&
+      /websocket|connection terminated|connect ECONNREFUSED|network connection lost|connection refused|timeout exceeded when trying to connect/i.test(
+        message,
+      )
+    )
       return true;
     e = (e as { cause?: unknown }).cause;
   }

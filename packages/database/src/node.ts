@@ -10,13 +10,18 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { neonConfig } from '@neondatabase/serverless';
-import { sql } from 'drizzle-orm';
-import type { NeonDatabase } from 'drizzle-orm/neon-serverless';
-import { migrate as neonMigrate } from 'drizzle-orm/neon-serverless/migrator';
 import { drizzle as pgliteDrizzle } from 'drizzle-orm/pglite';
 import { migrate as pgliteMigrate } from 'drizzle-orm/pglite/migrator';
+import { drizzle as postgresDrizzle } from 'drizzle-orm/postgres-js';
+import { migrate as postgresMigrate } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
 import WebSocket, { WebSocketServer } from 'ws';
-import { createDb, createNeonDb, type Database, type DbBindings, type Schema, schema } from './index';
+import { type Database, type DbBindings, schema } from './index';
+import { startPgBouncer } from './pgbouncer';
+import { createPostgresDb } from './postgres';
+
+export { type PgBouncer, type PgBouncerOptions, pgBouncerBinary, startPgBouncer } from './pgbouncer';
+export { createPostgresDb } from './postgres';
 
 // Node has no global WebSocket before v22: give the Neon driver the `ws` package.
 neonConfig.webSocketConstructor = WebSocket;
@@ -121,47 +126,38 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   };
 }
 
-/** Runs `fn` with a relay: the one given, or a temporary one closed afterwards. */
-async function withRelay<T>(proxy: string | undefined, fn: (proxy: string) => Promise<T>): Promise<T> {
-  if (proxy) return fn(proxy);
-  const relay = await startRelay();
-  try {
-    return await fn(relay.url);
-  } finally {
-    await relay.close();
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------------------
 // Migrations on a real server
 // ---------------------------------------------------------------------------------------------------------------------
-
-export interface ServerOptions {
-  /** An already-running relay (`Relay.url`); without it a temporary relay is started for the call. */
-  proxy?: string;
-}
 
 /** Arbitrary constant key for `pg_advisory_lock`: serializes concurrent migrators (e.g. parallel test files). */
 const MIGRATION_LOCK_KEY = 7_305_412_001;
 
 /**
- * Applies the pending migrations to the database at `databaseUrl`, through the same Neon driver + relay path as the
- * app. Safe to call concurrently and repeatedly: runs under an advisory lock and skips applied migrations.
+ * Runs `fn` on one postgres.js connection straight to the server of `databaseUrl` (never through a pooler): `max: 1`,
+ * so every statement shares one session.
  */
-export async function migrateUrl(databaseUrl: string, options: ServerOptions = {}): Promise<void> {
-  await withRelay(options.proxy, async (proxy) => {
-    // One connection, so that the advisory lock and the migration share a session.
-    const { db, close } = createNeonDb(databaseUrl, { proxy, max: 1 });
+async function withSession<T>(databaseUrl: string, fn: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(databaseUrl, { max: 1, prepare: false, onnotice: () => {} });
+  try {
+    return await fn(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+/**
+ * Applies the pending migrations to the database at `databaseUrl`. Safe to call concurrently and repeatedly: runs
+ * under a session advisory lock and skips applied migrations. The lock needs one session for the whole migration,
+ * so this connects to PostgreSQL directly — never through a transaction-mode pooler (PgBouncer, Hyperdrive).
+ */
+export async function migrateUrl(databaseUrl: string): Promise<void> {
+  await withSession(databaseUrl, async (sql) => {
+    await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
     try {
-      await db.execute(sql`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`);
-      try {
-        // createNeonDb builds a NeonDatabase; `Database` is its driver-neutral supertype.
-        await neonMigrate(db as unknown as NeonDatabase<Schema>, { migrationsFolder: MIGRATIONS_DIR });
-      } finally {
-        await db.execute(sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`);
-      }
+      await postgresMigrate(postgresDrizzle({ client: sql }), { migrationsFolder: MIGRATIONS_DIR });
     } finally {
-      await close();
+      await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`;
     }
   });
 }
@@ -183,27 +179,11 @@ export interface TestDatabase {
   url: string;
 }
 
-export interface CreateTestDatabaseOptions extends ServerOptions {
+export interface CreateTestDatabaseOptions {
   /** A URL on the target server (default `process.env.DATABASE_URL`); only its server and credentials are used. */
   serverUrl?: string;
   /** Apply the migrations to the new database (default true). */
   migrate?: boolean;
-}
-
-/** Runs statements on the server's `postgres` maintenance database. */
-async function onAdminDb(
-  serverUrl: string,
-  proxy: string | undefined,
-  fn: (db: Database) => Promise<void>,
-): Promise<void> {
-  await withRelay(proxy, async (relayUrl) => {
-    const { db, close } = createNeonDb(withDatabase(serverUrl, 'postgres'), { proxy: relayUrl, max: 1 });
-    try {
-      await fn(db);
-    } finally {
-      await close();
-    }
-  });
 }
 
 function requireServerUrl(serverUrl: string | undefined): string {
@@ -217,9 +197,9 @@ export async function createTestDatabase(options: CreateTestDatabaseOptions = {}
   const serverUrl = requireServerUrl(options.serverUrl);
   const name = `codex_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   // CREATE DATABASE takes no parameters; the name is ours and matches TEST_DB_NAME.
-  await onAdminDb(serverUrl, options.proxy, (db) => db.execute(sql.raw(`CREATE DATABASE "${name}"`)).then(() => {}));
+  await withSession(withDatabase(serverUrl, 'postgres'), (sql) => sql.unsafe(`CREATE DATABASE "${name}"`));
   const url = withDatabase(serverUrl, name);
-  if (options.migrate ?? true) await migrateUrl(url, { proxy: options.proxy });
+  if (options.migrate ?? true) await migrateUrl(url);
   return { name, url };
 }
 
@@ -232,9 +212,42 @@ export async function dropTestDatabase(
   const name = isUrl ? decodeURIComponent(new URL(nameOrUrl).pathname.slice(1)) : nameOrUrl;
   if (!TEST_DB_NAME.test(name)) throw new Error(`Refusing to drop "${name}": not a codex_test_* database`);
   const serverUrl = isUrl ? nameOrUrl : requireServerUrl(options.serverUrl);
-  await onAdminDb(serverUrl, options.proxy, (db) =>
-    db.execute(sql.raw(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+  await withSession(withDatabase(serverUrl, 'postgres'), (sql) =>
+    sql.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
   );
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The Node host's pool on a real server
+// ---------------------------------------------------------------------------------------------------------------------
+
+export interface ServerPool {
+  db: Database;
+  /** e.g. "postgres.js pool (max 10) → PgBouncer (transaction pooling)". */
+  description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One postgres.js pool for the process on the server of `databaseUrl` (already migrated). With
+ * `DATABASE_POOLER=pgbouncer` in the environment the pool goes through a PgBouncer in transaction mode, started
+ * here and stopped by `close()`: every transaction then gets whichever server connection is free, as behind
+ * Hyperdrive in production — what CI's PostgreSQL run uses to check that transactions keep their guarantees there.
+ */
+export async function openServerPool(databaseUrl: string, options: { max?: number } = {}): Promise<ServerPool> {
+  const max = options.max ?? 10;
+  const pooler = process.env.DATABASE_POOLER;
+  if (pooler && pooler !== 'pgbouncer') throw new Error(`DATABASE_POOLER=${pooler}: only "pgbouncer" is known`);
+  const bouncer = pooler ? await startPgBouncer({ serverUrl: databaseUrl }) : undefined;
+  const handle = createPostgresDb(bouncer ? bouncer.urlFor(databaseUrl) : databaseUrl, { max });
+  return {
+    db: handle.db,
+    description: `postgres.js pool (max ${max})${bouncer ? ' → PgBouncer (transaction pooling)' : ''}`,
+    close: async () => {
+      await handle.close();
+      await bouncer?.close();
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -345,26 +358,16 @@ export interface TestDb {
 }
 
 /**
- * A database for a test file. With `process.env.DATABASE_URL`: that server (migrated if needed) through a relay and
- * the Neon driver — the production code path. Otherwise: a fresh in-memory PGlite (single session: no real
+ * A database for a test file. With `process.env.DATABASE_URL`: that server (migrated if needed) through a
+ * postgres.js pool — the driver of the production (Hyperdrive) path, held by the process as the Node host holds it. Otherwise: a fresh in-memory PGlite (single session: no real
  * concurrency). Tests may share the server database, so use random emails/slugs.
  */
 export async function openTestDb(): Promise<TestDb> {
   const databaseUrl = process.env.DATABASE_URL;
   if (databaseUrl) {
-    const relay = await startRelay();
-    await migrateUrl(databaseUrl, { proxy: relay.url });
-    const env: DbBindings = { DATABASE_URL: databaseUrl, NEON_WS_PROXY: relay.url };
-    const { db, close } = createDb(env);
-    return {
-      db,
-      env,
-      mode: 'server',
-      close: async () => {
-        await close();
-        await relay.close();
-      },
-    };
+    await migrateUrl(databaseUrl);
+    const { db, close } = await openServerPool(databaseUrl);
+    return { db, env: { EMBEDDED_DB: db }, mode: 'server', close };
   }
   const embedded = await openEmbeddedDb();
   return { db: embedded.db, env: { EMBEDDED_DB: embedded.db }, mode: 'embedded', close: embedded.close };

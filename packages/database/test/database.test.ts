@@ -1,12 +1,15 @@
 /**
  * The schema's constraints, through whichever driver the environment selects:
- *   DATABASE_URL set → that server via the local relay and the Neon driver (production code path);
+ *   DATABASE_URL set → that server through a postgres.js pool (the driver of the production Hyperdrive path; behind a
+ *                      PgBouncer in transaction mode with DATABASE_POOLER=pgbouncer);
  *   otherwise        → embedded in-memory PGlite.
+ * With a server, the other paths to it are checked too: the Neon fallback driver through the relay, and
+ * transaction-scoped locks through PgBouncer.
  * Tests may share one server database: every row uses random emails/slugs.
  */
 import { randomUUID } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
@@ -14,8 +17,10 @@ import {
   content,
   contentAccess,
   createDb,
+  createPostgresDb,
   type Database,
   DatabaseNotConfiguredError,
+  isDatabaseUnavailable,
   isForeignKeyViolation,
   type NewContent,
   organizations,
@@ -32,6 +37,7 @@ import {
   DEMO_CREATOR_PASSWORD,
   openTestDb,
   seedDemoData,
+  startPgBouncer,
   startRelay,
   type TestDb,
 } from '../src/node';
@@ -84,7 +90,7 @@ async function expectPgError(promise: Promise<unknown>, code: string, constraint
   if (constraint) expect(pgConstraint(error)).toBe(constraint);
 }
 
-describe(`database (${process.env.DATABASE_URL ? 'server via relay + neon driver' : 'embedded PGlite'})`, () => {
+describe(`database (${process.env.DATABASE_URL ? 'server via a postgres.js pool' : 'embedded PGlite'})`, () => {
   it('createDb picks the mode from the bindings', () => {
     expect(() => createDb({})).toThrow(DatabaseNotConfiguredError);
     expect(createDb({ EMBEDDED_DB: db }).db).toBe(db);
@@ -348,6 +354,90 @@ describe('relay', () => {
       expect(code).toBe(1008);
     } finally {
       await relay.close();
+    }
+  });
+});
+
+describe('postgres.js', () => {
+  it('reports an unreachable server as the database being unavailable', async () => {
+    const { db: nowhere, close } = createPostgresDb('postgres://nobody@127.0.0.1:1/none', { max: 1 });
+    try {
+      const error = await nowhere
+        .select()
+        .from(users)
+        .limit(1)
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error, 'expected the query to fail').toBeDefined();
+      expect(isDatabaseUnavailable(error)).toBe(true);
+      expect(pgErrorCode(error)).toBeUndefined();
+    } finally {
+      await close();
+    }
+  });
+});
+
+const serverUrl = process.env.DATABASE_URL;
+if (!serverUrl) {
+  console.warn(
+    '[database] SKIPPED the Neon-fallback and PgBouncer checks: DATABASE_URL is not set (they need a PostgreSQL server).',
+  );
+}
+
+describe.skipIf(!serverUrl)('other paths to the same server', () => {
+  it('the Neon serverless driver (fallback without Hyperdrive) reads what the pool wrote, through the relay', async () => {
+    const user = await makeUser('viewer');
+    const relay = await startRelay();
+    const neon = createDb({ DATABASE_URL: serverUrl, NEON_WS_PROXY: relay.url });
+    try {
+      const [row] = await neon.db.select().from(users).where(eq(users.id, user.id));
+      expect(row).toMatchObject({ id: user.id, email: user.email, role: 'viewer' });
+    } finally {
+      await neon.close();
+      await relay.close();
+    }
+  });
+
+  it('through PgBouncer in transaction mode, a row lock holds for the whole transaction', async () => {
+    const user = await makeUser('viewer');
+    const bouncer = await startPgBouncer({ serverUrl: serverUrl as string });
+    const pooled = createPostgresDb(bouncer.urlFor(serverUrl as string), { max: 4 });
+    try {
+      let release!: () => void;
+      const released = new Promise<void>((r) => {
+        release = r;
+      });
+      let locked!: () => void;
+      const isLocked = new Promise<void>((r) => {
+        locked = r;
+      });
+      const holder = pooled.db.transaction(async (tx) => {
+        await tx.select().from(users).where(eq(users.id, user.id)).for('update');
+        locked();
+        await released;
+        await tx.update(users).set({ name: 'Holder' }).where(eq(users.id, user.id));
+      });
+      await isLocked;
+      // Another transaction, on another pooled server connection, cannot take the lock while the first is open.
+      const contender = await pooled.db
+        .transaction(async (tx) => {
+          await tx.execute(sql`SET LOCAL lock_timeout = '200ms'`);
+          await tx.select().from(users).where(eq(users.id, user.id)).for('update');
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(pgErrorCode(contender)).toBe('55P03'); // lock_not_available
+      release();
+      await holder;
+      const [row] = await db.select().from(users).where(eq(users.id, user.id));
+      expect(row?.name).toBe('Holder');
+    } finally {
+      await pooled.close();
+      await bouncer.close();
     }
   });
 });

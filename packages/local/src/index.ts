@@ -5,8 +5,9 @@
  * - KV, R2 and the rate limiter's Durable Objects come from Miniflare (Cloudflare's own simulator); the Durable
  *   Object class is the one the auth worker deploys (@codex/worker-kit's RateLimiter, bundled for workerd here);
  * - the database is embedded PGlite by default, or a real PostgreSQL server
- *   (DATABASE_URL) reached through the same Neon driver as production via a
- *   local WebSocket relay;
+ *   (DATABASE_URL) through one process-wide postgres.js pool (the driver of
+ *   the production Hyperdrive path); either is handed to the workers as the
+ *   open database EMBEDDED_DB, so no request opens a connection;
  * - service bindings between workers are real fetchers into the other
  *   worker's app, as Cloudflare wires them;
  * - ASSETS serves the static assets directory, as Workers static assets do.
@@ -15,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '@codex/database';
-import { migrateUrl, openEmbeddedDb, startRelay } from '@codex/database/node';
+import { migrateUrl, openEmbeddedDb, openServerPool } from '@codex/database/node';
 import type { AppBindings } from '@codex/worker-kit';
 import { Miniflare } from 'miniflare';
 import { installFixedLengthStream, R2_PUT_WORKER, streamingBucket } from './r2-stream';
@@ -53,8 +54,13 @@ export interface LocalPlatformOptions {
   workerVars?: Partial<Record<WorkerName, Record<string, unknown>>>;
 }
 
+/** Connections of the process-wide pool on a PostgreSQL server (the anchor of the read benchmark has as many). */
+export const NODE_POOL_MAX = 10;
+
 export interface LocalPlatform {
   mode: 'embedded' | 'postgres';
+  /** How the workers reach the database, for printing (e.g. "PostgreSQL via a postgres.js pool (max 10)"). */
+  databaseDescription: string;
   /** A database handle for test assertions and seeding (the same database the workers use). */
   db: Database;
   kv: { AUTH_SESSION_KV: KVNamespace };
@@ -137,18 +143,19 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   let db: Database;
   const closers: Array<() => Promise<void>> = [];
   let mode: LocalPlatform['mode'];
+  let databaseDescription = 'PGlite (embedded)';
   if (databaseUrl) {
     mode = 'postgres';
-    const relay = await startRelay();
-    closers.push(() => relay.close());
-    dbBindings = { DATABASE_URL: databaseUrl, NEON_WS_PROXY: relay.url };
     // Like the embedded database, a server database is brought up to date on start (idempotent, and safe when
-    // several test files start at once: migrateUrl holds an advisory lock).
-    await migrateUrl(databaseUrl, { proxy: relay.url });
-    const { createDb } = await import('@codex/database');
-    const handle = createDb({ DATABASE_URL: databaseUrl, NEON_WS_PROXY: relay.url });
-    closers.unshift(() => handle.close());
-    db = handle.db;
+    // several test files start at once: migrateUrl holds an advisory lock on a direct connection).
+    await migrateUrl(databaseUrl);
+    // One postgres.js pool for the whole process, as a long-lived server keeps its connections: requests never
+    // pay a connection setup (the Workers bundles reach the same server through Hyperdrive / PgBouncer instead).
+    const pool = await openServerPool(databaseUrl, { max: NODE_POOL_MAX });
+    closers.unshift(() => pool.close());
+    db = pool.db;
+    dbBindings = { EMBEDDED_DB: db };
+    databaseDescription = `PostgreSQL via a ${pool.description}`;
   } else {
     mode = 'embedded';
     const embedded = await openEmbeddedDb(persist ? { dataDir: join(persist, 'pglite') } : {});
@@ -160,6 +167,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   const assets = assetsFetcher(join(REPO_ROOT, 'assets'));
   const platform: LocalPlatform = {
     mode,
+    databaseDescription,
     db,
     kv,
     rateLimiter,

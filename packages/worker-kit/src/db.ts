@@ -4,9 +4,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './types';
 
 /**
- * The request's database. Opened on first use (a Neon pool per request in
- * Workers, the injected embedded database locally) and closed after the
- * response by `dbLifecycle()`.
+ * The request's database, opened on first use: in Workers a small postgres.js pool over the HYPERDRIVE binding
+ * (connections to Hyperdrive, which holds the pooled connections to Neon), or Neon's serverless driver without it;
+ * in the Node host the process-wide database it injects (EMBEDDED_DB). Closed after the response by `dbLifecycle()`.
  */
 export function getDb(c: Context<AppEnv>): Database {
   const existing = c.get('dbHandle');
@@ -21,7 +21,7 @@ export function getDb(c: Context<AppEnv>): Database {
   return handle.db;
 }
 
-/** Ends the request's pool after the response (waitUntil in Workers). */
+/** Ends the request's connections after the response (waitUntil in Workers); the process-wide ones stay open. */
 export function dbLifecycle(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     try {

@@ -7,7 +7,7 @@
  * One default for ENVIRONMENT: unset means production. Only a deliberate `development` or `test` relaxes anything
  * (built-in development secrets, plain-HTTP cookies, local Stripe hosts).
  */
-import type { Database } from '@codex/database';
+import type { Database, HyperdriveBinding } from '@codex/database';
 import { DomainError } from '@codex/domain';
 import { z } from 'zod';
 
@@ -39,9 +39,12 @@ export const baseEnv = z.looseObject({
   CORS_ORIGINS: commaList,
   /** Public base URL of this worker (links in emails, signed URLs). */
   PUBLIC_URL: z.url().optional(),
+  /** Hyperdrive in front of Neon: the production database path (see @codex/database createDb). */
+  HYPERDRIVE: binding<HyperdriveBinding>().optional(),
+  /** Neon over its serverless driver: the fallback without a HYPERDRIVE binding. */
   DATABASE_URL: z.string().min(1).optional(),
   NEON_WS_PROXY: z.string().min(1).optional(),
-  /** An open embedded database (PGlite), injected by the Node host in `npm run dev` and the tests. */
+  /** An open database held by the Node host in `npm run dev` and the tests (embedded PGlite, or a process pool). */
   EMBEDDED_DB: binding<Database>().optional(),
   /** The rate-limit counters: one Durable Object per key, hosted by the auth worker (see rate-limit.ts). */
   RATE_LIMITER: binding<DurableObjectNamespace>().optional(),
