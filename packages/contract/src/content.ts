@@ -61,13 +61,12 @@ const mediaOrganizationId = uuid()
   .meta({ description: 'Upload on behalf of an organization (needs the owner or admin role there)' });
 
 function createMediaVariant<T extends MediaTypeName>(mediaType: T) {
+  const [first, ...rest] = MEDIA_MIME_TYPES[mediaType];
   return z.strictObject({
     title,
     description: description.optional(),
     mediaType: z.literal(mediaType),
-    mimeType: z
-      .enum(MEDIA_MIME_TYPES[mediaType] as unknown as [string, ...string[]])
-      .meta({ description: `A ${mediaType} container format` }),
+    mimeType: z.enum([first, ...rest]).meta({ description: `A ${mediaType} container format` }),
     fileSizeBytes,
     organizationId: mediaOrganizationId,
   });

@@ -41,7 +41,7 @@ export interface WorkerOptions<S extends z.ZodType<BaseConfig>> {
 
 export type WorkerApp = OpenAPIHono<AppEnv> & {
   /** The worker's OpenAPI 3.1 document (servers: production, staging, local). */
-  openApiDocument(): Record<string, unknown>;
+  openApiDocument(): ReturnType<OpenAPIHono['getOpenAPI31Document']>;
   workerOptions: WorkerOptions<z.ZodType<BaseConfig>>;
 };
 
@@ -234,7 +234,7 @@ export function createWorker<S extends z.ZodType<BaseConfig>>(options: WorkerOpt
         ],
       },
       GENERATOR_OPTIONS,
-    ) as unknown as Record<string, unknown>;
+    );
 
   return app;
 }
@@ -450,7 +450,7 @@ function registerMetaRoutes<S extends z.ZodType<BaseConfig>>(app: WorkerApp, opt
       'Content-Security-Policy',
       `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'`,
     );
-    return new Response(res.body, { status: res.status, headers }) as never;
+    return new Response(res.body, { status: res.status, headers });
   });
 
   app.openapi(scalarScriptRoute, async (c) => {
@@ -462,7 +462,7 @@ function registerMetaRoutes<S extends z.ZodType<BaseConfig>>(app: WorkerApp, opt
     return new Response(res.body, {
       status: 200,
       headers: { 'Content-Type': 'application/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600' },
-    }) as never;
+    });
   });
 }
 

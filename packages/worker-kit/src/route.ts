@@ -138,7 +138,10 @@ function isJsonBody(body: RequestParts['body']) {
 }
 
 /** The error codes a declaration implies, besides the ones it lists. */
-function impliedCodes(d: RouteDeclaration<string, Method, RequestParts, Responses>, limited: boolean): ErrorCode[] {
+function impliedCodes(
+  d: { access: Access; request?: RequestParts | undefined; database?: boolean | undefined },
+  limited: boolean,
+): ErrorCode[] {
   const codes: ErrorCode[] = ['INTERNAL_ERROR', 'SERVICE_MISCONFIGURED', 'METHOD_NOT_ALLOWED'];
   const req = d.request;
   if (req?.params || req?.query || req?.headers || req?.body) codes.push('VALIDATION_ERROR');
@@ -210,7 +213,7 @@ export function defineRoute<
   const sessionRoute = d.access === 'session' || d.access === 'session-optional';
   const preset = d.rateLimit === undefined ? (sessionRoute ? RATE_LIMIT_PRESETS.api : null) : d.rateLimit;
   const limited = preset !== null;
-  const codes = new Set<ErrorCode>([...impliedCodes(d as never, limited), ...(d.errors ?? [])]);
+  const codes = new Set<ErrorCode>([...impliedCodes(d, limited), ...(d.errors ?? [])]);
   declaredCodes.set(routeKey(d.method, d.path), codes);
 
   // The session is resolved first (a per-user limit needs the user); a missing session is refused after the limit is

@@ -180,7 +180,7 @@ accessRoutes.openapi(streamContent, async (c) => {
   });
   if (range) headers.set('Content-Range', `bytes ${range.offset}-${range.offset + range.length - 1}/${object.size}`);
   const body = head || !('body' in object) ? null : (object as R2ObjectBody).body;
-  return new Response(body, { status: range ? 206 : 200, headers }) as never;
+  return new Response(body, { status: range ? 206 : 200, headers });
 });
 
 accessRoutes.openapi(savePlaybackProgress, async (c) => {
