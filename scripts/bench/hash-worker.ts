@@ -6,8 +6,9 @@
  *
  * Timers do not advance during CPU work inside workerd, so the caller measures the round trip.
  */
+
+import { BCRYPT_COST, hashPassword as bcryptHash } from '@codex/worker-auth/password';
 import { hashPassword as scryptHash } from 'better-auth/crypto';
-import { BCRYPT_COST, hashPassword as bcryptHash } from '../../workers/auth/src/password';
 
 const PASSWORD = 'correct horse battery staple 42';
 

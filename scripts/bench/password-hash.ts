@@ -7,8 +7,8 @@
  * Each round is one request hashing `per-request` times; ms/hash = (round trip − no-op round trip) / per-request.
  */
 import { fileURLToPath } from 'node:url';
+import { BCRYPT_COST } from '@codex/worker-auth/password';
 import { unstable_dev } from 'wrangler';
-import { BCRYPT_COST } from '../../workers/auth/src/password';
 import { arg, median, printTable } from './lib';
 
 const rounds = Number(arg('--rounds', '5'));

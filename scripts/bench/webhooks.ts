@@ -20,8 +20,8 @@ import { content, contentAccess, mediaItems, purchases, users, webhookEvents } f
 import { createTestDatabase, dropTestDatabase } from '@codex/database/node';
 import { startLocalPlatform } from '@codex/local';
 import { signWebhookPayload } from '@codex/purchase';
+import ecomApp from '@codex/worker-ecom-api';
 import { and, count, countDistinct, eq, inArray, like } from 'drizzle-orm';
-import ecomApp from '../../workers/ecom-api/src/index';
 import { serveApp, WaitUntilTracker } from '../lib/worker-host';
 import { arg, median, printTable } from './lib';
 

@@ -188,8 +188,8 @@ describe('deploy:staging --dry-run', () => {
       expect(out).toContain('https://content-api-staging.revelations.studio (custom domain)');
       expect(out).toContain('MEDIA_BUCKET → bucket codex-media-staging');
       expect(out).toContain('AUTH_SERVICE → codex-auth-staging (step 1 above)');
-      expect(out).toMatch(/secrets {3}DATABASE_URL, BETTER_AUTH_SECRET, EMAIL_API_KEY \(required/);
-      expect(out).toMatch(/secrets {3}DATABASE_URL, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET_BOOKING/);
+      expect(out).toMatch(/secrets {3}BETTER_AUTH_SECRET, EMAIL_API_KEY \(required/);
+      expect(out).toMatch(/secrets {3}STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET_BOOKING/);
       expect(out).toMatch(/command {3}wrangler deploy --env staging --tag [0-9a-f]{12} .*\(in workers\/ecom-api\)/);
       // Migrations: the command, no target.
       expect(out).toContain('DATABASE_URL=<secret> node_modules/.bin/drizzle-kit migrate');

@@ -138,7 +138,8 @@ export function createWorker<S extends z.ZodType<BaseConfig>>(options: WorkerOpt
       c.set('config', parsed.config);
       return next();
     }
-    createLogger(options.service, 'error', { requestId: c.get('requestId') }).error('invalid configuration', {
+    const level = typeof c.env?.LOG_LEVEL === 'string' ? c.env.LOG_LEVEL : 'error';
+    createLogger(options.service, level, { requestId: c.get('requestId') }).error('invalid configuration', {
       problems: parsed.problems,
     });
     c.set('config', baseEnv.parse({}));

@@ -1,7 +1,7 @@
 /** The `ctx` every scenario receives: the platform, unique values, users, the outbox and calls with contract checks. */
 import type { WorkerName } from '@codex/local';
+import { outbox as authOutbox } from '@codex/worker-auth/email';
 import { blockRateLimit, RATE_LIMIT_PRESETS } from '@codex/worker-kit';
-import { outbox as authOutbox } from '../../../workers/auth/src/email';
 import { findOperation } from './contract';
 import { type Checker, exchange, nextIp, runId } from './runner';
 import type { CheckedResponse, Ctx, EmailMessage, RequestSpec, TestUser } from './types';

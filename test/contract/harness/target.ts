@@ -99,10 +99,10 @@ export async function startTarget(contract: Contract): Promise<Target> {
   }
 
   const [auth, content, identity, ecom] = await Promise.all([
-    import('../../../workers/auth/src/index'),
-    import('../../../workers/content-api/src/index'),
-    import('../../../workers/identity-api/src/index'),
-    import('../../../workers/ecom-api/src/index'),
+    import('@codex/worker-auth'),
+    import('@codex/worker-content-api'),
+    import('@codex/worker-identity-api'),
+    import('@codex/worker-ecom-api'),
   ]);
   const apps = {
     auth: auth.app,

@@ -7,9 +7,6 @@
 
 import { WEBHOOK_ENDPOINTS, type WebhookEndpoint } from '@codex/contract';
 import { type Content, contentAccess, purchases, webhookEvents } from '@codex/database';
-import { and, eq } from 'drizzle-orm';
-import { expect } from 'vitest';
-import ecomApp from '../../../workers/ecom-api/src/index';
 import {
   completedSession,
   createContent,
@@ -18,9 +15,12 @@ import {
   eventPayload,
   REDIRECT_ORIGIN,
   sign,
+  startStripeTestServer,
   WEBHOOK_SECRETS,
-} from '../../../workers/ecom-api/test/helpers';
-import { startStripeTestServer } from '../../../workers/ecom-api/test/stripe-test-server';
+} from '@codex/local/stripe';
+import ecomApp from '@codex/worker-ecom-api';
+import { and, eq } from 'drizzle-orm';
+import { expect } from 'vitest';
 import { DATABASE_UNREACHABLE } from '../harness/env';
 import { type Case, type CheckedResponse, type Ctx, defineCase, defineScenarios } from '../harness/types';
 
