@@ -39,8 +39,8 @@ const ECOM_SCHEMAS = 'packages/contract/src/ecom.ts';
 
 const removeDeleteOrganization: Replacement = {
   file: ORG_ROUTES,
-  search: '.openapi(deleteOrganizationRoute, async (c) => {',
-  replace: '.openapi({ ...deleteOrganizationRoute, hide: true }, async (c) => {',
+  search: 'organizationRoutes.openapi(deleteOrganization, async (c) => {',
+  replace: 'organizationRoutes.openapi({ ...deleteOrganization, hide: true }, async (c) => {',
 };
 
 export const CONTRACT_EDITS: ContractEdit[] = [
@@ -64,8 +64,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'request field made required',
     file: CONTENT_SCHEMAS,
-    search: 'priceCents: contentFields.priceCents.optional(),\n    organizationId: z',
-    replace: 'priceCents: contentFields.priceCents,\n    organizationId: z',
+    search: 'priceCents: contentFields.priceCents.optional(),\n    organizationId: uuid()',
+    replace: 'priceCents: contentFields.priceCents,\n    organizationId: uuid()',
     expect: 'FAIL',
     operation: ['createContent', 'POST', '/api/content'],
     says: /request body: .*became required: `priceCents`/,
@@ -82,8 +82,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'request field removed (strict body)',
     file: ORG_SCHEMAS,
-    search: "websiteUrl: fields.websiteUrl.optional(),\n  })\n  .strict()\n  .openapi('CreateOrganizationRequest');",
-    replace: "})\n  .strict()\n  .openapi('CreateOrganizationRequest');",
+    search: "websiteUrl: fields.websiteUrl.optional(),\n  })\n  .meta({\n    id: 'CreateOrganizationRequest',",
+    replace: "})\n  .meta({\n    id: 'CreateOrganizationRequest',",
     expect: 'FAIL',
     operation: ['createOrganization', 'POST', '/api/organizations'],
     says: /request body › websiteUrl: .*`websiteUrl`.* removed/,
@@ -91,8 +91,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'request maxLength narrowed',
     file: ORG_SCHEMAS,
-    search: "name: z.string().trim().min(1).max(255).openapi({ example: 'Acme Studio' }),",
-    replace: "name: z.string().trim().min(1).max(100).openapi({ example: 'Acme Studio' }),",
+    search: "name: text(255).meta({ example: 'Acme Studio' }),",
+    replace: "name: text(100).meta({ example: 'Acme Studio' }),",
     expect: 'FAIL',
     operation: ['createOrganization', 'POST', '/api/organizations'],
     says: /request body › name: `maxLength` of `name` changed from '255' to '100'/,
@@ -100,8 +100,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'request pattern narrowed',
     file: CONTENT_SCHEMAS,
-    search: ".regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lowercase letters, digits and single hyphens",
-    replace: ".regex(/^[a-z]+(-[a-z]+)*$/, 'lowercase letters, digits and single hyphens",
+    search: 'export const CONTENT_SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;',
+    replace: 'export const CONTENT_SLUG_PATTERN = /^[a-z]+(-[a-z]+)*$/;',
     expect: 'FAIL',
     operation: ['createContent', 'POST', '/api/content'],
     says: /request body › slug: `pattern` of `slug` changed/,
@@ -109,8 +109,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'request minimum raised',
     file: CONTENT_SCHEMAS,
-    search: '.min(1)\n      .max(MEDIA_MAX_BYTES)',
-    replace: '.min(1024)\n      .max(MEDIA_MAX_BYTES)',
+    search: '.min(1)\n  .max(MEDIA_MAX_BYTES)',
+    replace: '.min(1024)\n  .max(MEDIA_MAX_BYTES)',
     expect: 'FAIL',
     operation: ['createMedia', 'POST', '/api/media'],
     says: /request body › fileSizeBytes: Lower bound of `fileSizeBytes` changed from '>= 1' to '>= 1024'/,
@@ -118,8 +118,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'request enum value removed (query)',
     file: ORG_SCHEMAS,
-    search: ".enum(['all', 'member', 'owned'])",
-    replace: ".enum(['all', 'member'])",
+    search: "queryEnum('scope', ['all', 'member', 'owned'],",
+    replace: "queryEnum('scope', ['all', 'member'],",
     expect: 'FAIL',
     operation: ['listOrganizations', 'GET', '/api/organizations'],
     says: /query parameter `scope`: .*lost values: 'owned'/,
@@ -127,11 +127,11 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'request enum value removed (body)',
     file: CONTENT_SCHEMAS,
-    search: 'mediaType: z.enum(MEDIA_TYPES),\n    mimeType: z\n',
-    replace: "mediaType: z.enum(['video']),\n    mimeType: z\n",
+    search: '  contentType: z.enum(MEDIA_TYPES),\n  mediaItemId: uuid()',
+    replace: "  contentType: z.enum(['video']),\n  mediaItemId: uuid()",
     expect: 'FAIL',
-    operation: ['createMedia', 'POST', '/api/media'],
-    says: /request body › mediaType: .*lost values: 'audio'/,
+    operation: ['createContent', 'POST', '/api/content'],
+    says: /request body › contentType: .*lost values: 'audio'/,
   },
   {
     id: 'request media type changed',
@@ -148,7 +148,7 @@ export const CONTRACT_EDITS: ContractEdit[] = [
     file: ORG_SCHEMAS,
     search: 'export const ListOrganizationsQuerySchema = PaginationQuerySchema.extend({',
     replace:
-      "export const ListOrganizationsQuerySchema = PaginationQuerySchema.extend({\n  region: z.string().openapi({ param: { name: 'region', in: 'query' } }),",
+      "export const ListOrganizationsQuerySchema = PaginationQuerySchema.extend({\n  region: z.string().meta({ param: { name: 'region', in: 'query' } }),",
     expect: 'FAIL',
     operation: ['listOrganizations', 'GET', '/api/organizations'],
     says: /Required `region` query parameter was added/,
@@ -165,8 +165,9 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'path parameter type changed',
     file: CONTENT_SCHEMAS,
-    search: 'creatorId: z\n    .string()\n    .uuid()',
-    replace: 'creatorId: z.coerce\n    .number()\n    .int()',
+    search: "export const CreatorIdParamSchema = z.object({ creatorId: uuidParam('creatorId') });",
+    replace:
+      "export const CreatorIdParamSchema = z.object({ creatorId: z.coerce.number().int().meta({ param: { name: 'creatorId', in: 'path' } }) });",
     expect: 'FAIL',
     operation: ['listCreatorContent', 'GET', '/api/content/{creatorId}/list'],
     // zod-openapi writes z.coerce.number() as integer | null: still a narrower type than the string it was.
@@ -175,10 +176,9 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'required request body added',
     file: CONTENT_ROUTES,
-    search:
-      "request: { params: IdParamSchema },\n  responses: {\n    200: jsonResponse(ContentSchema, 'The published content'),",
+    search: "request: { params: IdParamSchema },\n  responses: { 200: json(ContentSchema, 'The published content',",
     replace:
-      "request: { params: IdParamSchema, body: jsonBody(UpdateContentSchema) },\n  responses: {\n    200: jsonResponse(ContentSchema, 'The published content'),",
+      "request: { params: IdParamSchema, body: jsonBody(UpdateContentSchema) },\n  responses: { 200: json(ContentSchema, 'The published content',",
     expect: 'FAIL',
     operation: ['publishContent', 'POST', '/api/content/{id}/publish'],
     says: /request body: a required request body was added/,
@@ -195,8 +195,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'response property no longer required',
     file: CONTENT_SCHEMAS,
-    search: "currency: z.string().openapi({ example: 'usd' }),",
-    replace: "currency: z.string().optional().openapi({ example: 'usd' }),",
+    search: "currency: z.string().meta({ example: 'usd' }),",
+    replace: "currency: z.string().optional().meta({ example: 'usd' }),",
     expect: 'FAIL',
     operation: ['getContent', 'GET', '/api/content/{id}'],
     says: /response 200: .*no longer required: `currency`/,
@@ -222,8 +222,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'success status changed',
     file: ORG_ROUTES,
-    search: "201: jsonResponse(OrganizationSchema, 'Created; the caller is its owner'),",
-    replace: "200: jsonResponse(OrganizationSchema, 'Created; the caller is its owner'),",
+    search: "responses: { 201: json(OrganizationSchema, 'Created; the caller is its owner',",
+    replace: "responses: { 200: json(OrganizationSchema, 'Created; the caller is its owner',",
     expect: 'FAIL',
     operation: ['createOrganization', 'POST', '/api/organizations'],
     says: /Response `201` became `200`/,
@@ -231,8 +231,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'security added to a public operation',
     file: MEDIA_ROUTES,
-    search: 'security: [],\n  middleware: [rateLimit(RATE_LIMIT_PRESETS.api)],',
-    replace: 'security: SESSION_SECURITY,\n  middleware: [rateLimit(RATE_LIMIT_PRESETS.api)],',
+    search: "access: 'signed-url',\n  rateLimit: RATE_LIMIT_PRESETS.api,",
+    replace: "access: 'session',\n  rateLimit: RATE_LIMIT_PRESETS.api,",
     expect: 'FAIL',
     operation: ['uploadMedia', 'PUT', '/api/media/{id}/upload'],
     says: /security: Authentication became required/,
@@ -240,8 +240,10 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'anonymous access removed',
     file: CONTENT_ROUTES,
-    search: 'security: OPTIONAL_SESSION_SECURITY,\n  middleware: anyone,\n  request: { params: IdParamSchema },',
-    replace: 'security: SESSION_SECURITY,\n  middleware: anyone,\n  request: { params: IdParamSchema },',
+    search:
+      "access: 'session-optional',\n  request: { params: IdParamSchema },\n  responses: { 200: json(ContentSchema, 'The content',",
+    replace:
+      "access: 'session',\n  request: { params: IdParamSchema },\n  responses: { 200: json(ContentSchema, 'The content',",
     expect: 'FAIL',
     operation: ['getContent', 'GET', '/api/content/{id}'],
     says: /security: calls without credentials are no longer accepted/,
@@ -277,8 +279,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'response property added',
     file: CONTENT_SCHEMAS,
-    search: "currency: z.string().openapi({ example: 'usd' }),",
-    replace: "currency: z.string().openapi({ example: 'usd' }),\n    viewCount: z.number().int(),",
+    search: "currency: z.string().meta({ example: 'usd' }),",
+    replace: "currency: z.string().meta({ example: 'usd' }),\n    viewCount: z.number().int(),",
     expect: 'PASS',
     operation: ['getContent', 'GET', '/api/content/{id}'],
     says: /response 200 › viewCount: added/,
@@ -286,9 +288,9 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'operation added',
     file: ORG_ROUTES,
-    search: '.openapi(getOrganizationRoute, async (c) => {',
+    search: 'organizationRoutes.openapi(getOrganization, async (c) => {',
     replace:
-      ".openapi({ ...getOrganizationRoute, path: '/api/organizations/{id}/profile', operationId: 'getOrganizationProfile' }, async (c) => {\n    return c.json(await new OrganizationService(getDb(c)).getById(c.req.valid('param').id, c.get('user')?.id), 200);\n  })\n  .openapi(getOrganizationRoute, async (c) => {",
+      "organizationRoutes.openapi({ ...getOrganization, path: '/api/organizations/{id}/profile', operationId: 'getOrganizationProfile' }, async (c) => {\n  return c.json(await new OrganizationService(getDb(c)).getById(c.req.valid('param').id, c.get('user')?.id), 200);\n});\n\norganizationRoutes.openapi(getOrganization, async (c) => {",
     expect: 'PASS',
     operation: ['getOrganizationProfile', 'GET', '/api/organizations/{id}/profile'],
     says: /operation added/,
@@ -296,10 +298,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'description changed',
     file: ORG_ROUTES,
-    search:
-      "description: 'Owners only. A soft delete: the organization disappears from every read and its slug becomes free.',",
-    replace:
-      "description: 'Owners only. A soft delete: it disappears from every read, and its slug can be used again.',",
+    search: "description: 'A soft delete: the organization disappears from every read and its slug becomes free.',",
+    replace: "description: 'A soft delete: it disappears from every read, and its slug can be used again.',",
     expect: 'PASS',
     operation: ['deleteOrganization', 'DELETE', '/api/organizations/{id}'],
     says: /description changed/,
@@ -307,8 +307,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'request enum value added',
     file: ORG_SCHEMAS,
-    search: ".enum(['all', 'member', 'owned'])",
-    replace: ".enum(['all', 'member', 'owned', 'admin'])",
+    search: "queryEnum('scope', ['all', 'member', 'owned'],",
+    replace: "queryEnum('scope', ['all', 'member', 'owned', 'admin'],",
     expect: 'PASS',
     operation: ['listOrganizations', 'GET', '/api/organizations'],
     says: /query parameter `scope`: `enum` changed/,
@@ -316,8 +316,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'request maxLength relaxed',
     file: ORG_SCHEMAS,
-    search: "name: z.string().trim().min(1).max(255).openapi({ example: 'Acme Studio' }),",
-    replace: "name: z.string().trim().min(1).max(500).openapi({ example: 'Acme Studio' }),",
+    search: "name: text(255).meta({ example: 'Acme Studio' }),",
+    replace: "name: text(500).meta({ example: 'Acme Studio' }),",
     expect: 'PASS',
     operation: ['createOrganization', 'POST', '/api/organizations'],
     says: /request body › name: `maxLength` changed from 255 to 500/,
@@ -327,7 +327,7 @@ export const CONTRACT_EDITS: ContractEdit[] = [
     file: ORG_SCHEMAS,
     search: 'export const ListOrganizationsQuerySchema = PaginationQuerySchema.extend({',
     replace:
-      "export const ListOrganizationsQuerySchema = PaginationQuerySchema.extend({\n  region: z.string().optional().openapi({ param: { name: 'region', in: 'query' } }),",
+      "export const ListOrganizationsQuerySchema = PaginationQuerySchema.extend({\n  region: z.string().optional().meta({ param: { name: 'region', in: 'query' } }),",
     expect: 'PASS',
     operation: ['listOrganizations', 'GET', '/api/organizations'],
     says: /query parameter `region`: added \(optional\)/,
@@ -335,9 +335,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'request field made optional',
     file: AUTH_SCHEMAS,
-    search: "name: z.string().trim().min(1).max(USER_NAME_MAX_LENGTH).openapi({ example: 'Ada Lovelace' }),",
-    replace:
-      "name: z.string().trim().min(1).max(USER_NAME_MAX_LENGTH).optional().openapi({ example: 'Ada Lovelace' }),",
+    search: "name: text(USER_NAME_MAX_LENGTH).meta({ example: 'Ada Lovelace' }),",
+    replace: "name: text(USER_NAME_MAX_LENGTH).optional().meta({ example: 'Ada Lovelace' }),",
     expect: 'PASS',
     operation: ['registerWithEmail', 'POST', '/api/auth/email/register'],
     says: /request body: `required` changed/,
@@ -345,8 +344,8 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'error response added',
     file: ORG_ROUTES,
-    search: '...errorResponses(400, 401, 403, 404, 429, 503),',
-    replace: '...errorResponses(400, 401, 403, 404, 409, 429, 503),',
+    search: "errors: ['ORGANIZATION_NOT_FOUND', 'ORGANIZATION_ROLE_REQUIRED'],\n});",
+    replace: "errors: ['ORGANIZATION_NOT_FOUND', 'ORGANIZATION_ROLE_REQUIRED', 'SLUG_TAKEN'],\n});",
     expect: 'PASS',
     operation: ['deleteOrganization', 'DELETE', '/api/organizations/{id}'],
     says: /response 409: added/,
@@ -354,8 +353,10 @@ export const CONTRACT_EDITS: ContractEdit[] = [
   {
     id: 'anonymous access allowed',
     file: MEDIA_ROUTES,
-    search: 'security: SESSION_SECURITY,\n  middleware: signedIn,\n  request: { params: IdParamSchema },\n',
-    replace: 'security: [{ sessionCookie: [] }, {}],\n  middleware: signedIn,\n  request: { params: IdParamSchema },\n',
+    search:
+      "access: 'session',\n  authorization: MANAGERS,\n  request: { params: IdParamSchema },\n  responses: { 200: json(MediaSchema, 'The media item',",
+    replace:
+      "access: 'session-optional',\n  authorization: MANAGERS,\n  request: { params: IdParamSchema },\n  responses: { 200: json(MediaSchema, 'The media item',",
     expect: 'PASS',
     operation: ['getMedia', 'GET', '/api/media/{id}'],
     says: /security: calls without credentials are now accepted too/,
