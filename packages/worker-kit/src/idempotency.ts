@@ -16,7 +16,7 @@ import { idempotencyKeys } from '@codex/database';
 import { DomainError } from '@codex/domain';
 import { and, eq, sql } from 'drizzle-orm';
 import type { MiddlewareHandler } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
 import { getDb } from './db';
 import { errorResponse } from './http-errors';
 import { getLogger } from './logger';
@@ -95,9 +95,15 @@ export function idempotency(operation: string): MiddlewareHandler<AppEnv> {
         .limit(1);
       if (!existing) {
         // Released between our claim and this read (the first request failed): the client may retry at once.
-        return errorResponse(c, 'IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is in progress', undefined, {
-          'Retry-After': String(IDEMPOTENCY_RETRY_AFTER_SECONDS),
-        });
+        return errorResponse(
+          c,
+          'IDEMPOTENCY_KEY_IN_PROGRESS',
+          'A request with this Idempotency-Key is in progress',
+          undefined,
+          {
+            'Retry-After': String(IDEMPOTENCY_RETRY_AFTER_SECONDS),
+          },
+        );
       }
       if (existing.operation !== operation || existing.requestHash !== requestHash) {
         throw new DomainError(
@@ -106,12 +112,23 @@ export function idempotency(operation: string): MiddlewareHandler<AppEnv> {
         );
       }
       if (existing.state !== 'completed' || existing.responseStatus === null) {
-        return errorResponse(c, 'IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is in progress', undefined, {
-          'Retry-After': String(IDEMPOTENCY_RETRY_AFTER_SECONDS),
-        });
+        return errorResponse(
+          c,
+          'IDEMPOTENCY_KEY_IN_PROGRESS',
+          'A request with this Idempotency-Key is in progress',
+          undefined,
+          {
+            'Retry-After': String(IDEMPOTENCY_RETRY_AFTER_SECONDS),
+          },
+        );
       }
-      const headers: Record<string, string> = { ...(existing.responseHeaders ?? {}), [IDEMPOTENT_REPLAYED_HEADER]: 'true' };
-      return c.body(existing.responseBody ?? null, existing.responseStatus as ContentfulStatusCode, headers);
+      const headers: Record<string, string> = {
+        ...(existing.responseHeaders ?? {}),
+        [IDEMPOTENT_REPLAYED_HEADER]: 'true',
+      };
+      return existing.responseBody === null
+        ? c.body(null, existing.responseStatus as StatusCode, headers)
+        : c.body(existing.responseBody, existing.responseStatus as ContentfulStatusCode, headers);
     }
 
     const release = () =>

@@ -132,6 +132,8 @@ const IDEMPOTENT_REPLAYED = { $ref: '#/components/headers/IdempotentReplayed' };
 /** The optional Idempotency-Key request header of an idempotent route. */
 const IdempotencyKeyHeaderSchema = z
   .string()
+  .min(1)
+  .max(255)
   .regex(/^[\x21-\x7E]{1,255}$/)
   .optional()
   .meta({
@@ -201,10 +203,7 @@ function errorExample(code: ErrorCode) {
 }
 
 /** The documented error responses for a set of codes, one per status. */
-export function errorResponsesFor(
-  codes: Iterable<ErrorCode>,
-  options: { rateLimited: boolean; idempotent?: boolean },
-) {
+export function errorResponsesFor(codes: Iterable<ErrorCode>, options: { rateLimited: boolean; idempotent?: boolean }) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) {
     const status = statusOf(code);
@@ -238,7 +237,11 @@ export function errorResponsesFor(
 }
 
 /** Adds x-request-id (and the rate-limit and replay headers) to a success response. */
-function withHeaders(response: NonNullable<RouteConfig['responses'][string]>, rateLimited: boolean, idempotent = false) {
+function withHeaders(
+  response: NonNullable<RouteConfig['responses'][string]>,
+  rateLimited: boolean,
+  idempotent = false,
+) {
   if ('$ref' in response) return response;
   const headers: Record<string, unknown> = { 'x-request-id': X_REQUEST_ID };
   if (rateLimited) Object.assign(headers, RATE_LIMIT_HEADERS);

@@ -7,6 +7,7 @@ import { content, idempotencyKeys, mediaItems, organizations } from '@codex/data
 import type { LocalPlatform } from '@codex/local';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import contentApp from '../src/index';
 import { api, json, registerUser, startPlatform, type TestUser, uid } from './helpers';
 
 let platform: LocalPlatform;
@@ -126,17 +127,45 @@ describe('Idempotency-Key', () => {
     expect(await mediaOf(owner)).toHaveLength(0);
   });
 
-  it('a key abandoned in progress (older than a minute) is taken over; a fresh one answers 409 with Retry-After', async () => {
+  it('a 5xx answer releases the key: the retry runs again', async () => {
     const k = key();
+    const init = {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: owner.cookie, 'Idempotency-Key': k },
+      body: JSON.stringify(MEDIA),
+    };
+    // A deployment with a too-short signing secret: 503 SIGNING_NOT_CONFIGURED, nothing written.
+    const broken = await contentApp.fetch(
+      new Request('http://localhost:4001/api/media', init),
+      platform.envFor('content-api', { STREAMING_URL_SECRET: 'short' }),
+    );
+    expect(broken.status).toBe(503);
+    expect(await json(broken)).toMatchObject({ error: { code: 'SIGNING_NOT_CONFIGURED' } });
+    expect(await keyRow(owner, k)).toBeUndefined();
+    const retry = await h.call('/api/media', 'POST', MEDIA, owner, withKey(k));
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBeNull();
+    expect(await mediaOf(owner)).toHaveLength(1);
+  });
+
+  it('while the first request runs, the same request gets 409 with Retry-After; a claim abandoned for a minute is taken over', async () => {
+    const k = key();
+    const hex = async (v: string) =>
+      Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(v))).toString('hex');
+    // The claim a request with this key, path and body holds while its handler runs.
+    const requestHash = await hex(`createMedia\nPOST /api/media\n${await hex(JSON.stringify(MEDIA))}`);
     await platform.db.insert(idempotencyKeys).values({
       userId: owner.id,
       key: k,
       operation: 'createMedia',
-      requestHash: '0'.repeat(64),
+      requestHash,
       expiresAt: new Date(Date.now() + 3_600_000),
     });
     const busy = await h.call('/api/media', 'POST', MEDIA, owner, withKey(k));
-    expect(busy.status).toBe(422); // another fingerprint: refused whatever its state
+    expect(busy.status).toBe(409);
+    expect(busy.headers.get('retry-after')).toBe('1');
+    expect(await json(busy)).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_IN_PROGRESS' } });
+    expect(await mediaOf(owner)).toHaveLength(0);
     await platform.db
       .update(idempotencyKeys)
       .set({ lockedAt: new Date(Date.now() - 120_000) })
