@@ -75,10 +75,11 @@ window.web = {
 `;
 
 /** The page's `window.web` (evaluated in the browser; the project compiles without the DOM lib). */
+type Seen = { status: number; body: unknown; headers: Record<string, string | null> };
 interface WebApp {
-  read(res: Response, names?: string[]): Promise<unknown>;
-  api(url: string, init?: RequestInit, names?: string[]): Promise<unknown>;
-  post(url: string, body: unknown, headers?: Record<string, string>, names?: string[]): Promise<unknown>;
+  read(res: Response, names?: string[]): Promise<Seen>;
+  api(url: string, init?: RequestInit, names?: string[]): Promise<Seen>;
+  post(url: string, body: unknown, headers?: Record<string, string>, names?: string[]): Promise<Seen>;
   signedIn(args: unknown): Promise<unknown>;
 }
 declare const web: WebApp;
@@ -247,7 +248,6 @@ describe.skipIf(!HAS_CHROMIUM)('one sign-in across four hosts (headless Chromium
     };
     const args = { hosts, email: viewer.email, password: PASSWORD, freeId, orgSlug, idemKey, checkout };
     type Args = typeof args;
-    type Seen = { status: number; body: unknown; headers: Record<string, string | null> };
     type Signed = Record<'session' | 'identity' | 'content' | 'ecom', Seen>;
 
     // --- In the web app's page (its script: window.web, see WEB_APP_SCRIPT) ------------------------------------------
