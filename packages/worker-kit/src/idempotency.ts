@@ -10,11 +10,12 @@
  *   `Idempotent-Replayed: true`. A repeat with another fingerprint: 422 IDEMPOTENCY_KEY_REUSED.
  * - 5xx answers (and thrown errors) release the key, so the retry runs again. 4xx answers are kept: the same
  *   request gets the same refusal.
- * - A claim left in progress for over a minute (a crashed request) and an expired record may be claimed anew.
+ * - A claim left in progress for over a minute (a crashed request) and an expired record may be claimed anew; a
+ *   caller's expired records are deleted when they claim a key.
  */
 import { idempotencyKeys } from '@codex/database';
 import { DomainError } from '@codex/domain';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, lte, ne, sql } from 'drizzle-orm';
 import type { MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
 import { getDb } from './db';
@@ -130,6 +131,14 @@ export function idempotency(operation: string): MiddlewareHandler<AppEnv> {
         ? c.body(null, existing.responseStatus as StatusCode, headers)
         : c.body(existing.responseBody, existing.responseStatus as ContentfulStatusCode, headers);
     }
+
+    // The caller's expired records go now (one index range on user_id): the table holds at most a day of keys.
+    await db
+      .delete(t)
+      .where(and(eq(t.userId, user.id), lte(t.expiresAt, sql`now()`), ne(t.id, claim.id)))
+      .catch((e: unknown) =>
+        getLogger(c).warn('idempotency key purge failed', { reason: e instanceof Error ? e.message : 'unknown' }),
+      );
 
     const release = () =>
       db

@@ -62,6 +62,30 @@ describe('Idempotency-Key', () => {
     expect(hours).toBeCloseTo(24, 3);
   });
 
+  it('an expired key is a new key, and the caller’s expired records are purged on their next claim', async () => {
+    const [k, stale] = [key(), key()];
+    expect((await h.call('/api/media', 'POST', MEDIA, owner, withKey(k))).status).toBe(201);
+    await platform.db.insert(idempotencyKeys).values({
+      userId: owner.id,
+      key: stale,
+      operation: 'createMedia',
+      requestHash: '0'.repeat(64),
+      state: 'completed',
+      responseStatus: 201,
+      expiresAt: new Date(Date.now() - 1000),
+    });
+    await platform.db
+      .update(idempotencyKeys)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(idempotencyKeys.key, k));
+    const again = await h.call('/api/media', 'POST', MEDIA, owner, withKey(k));
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(await mediaOf(owner)).toHaveLength(2);
+    expect(await keyRow(owner, stale)).toBeUndefined();
+    expect((await keyRow(owner, k))?.expiresAt.getTime()).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+  });
+
   it('without a key, a repeat creates again', async () => {
     for (let i = 0; i < 2; i++) expect((await h.call('/api/media', 'POST', MEDIA, owner)).status).toBe(201);
     expect(await mediaOf(owner)).toHaveLength(2);
