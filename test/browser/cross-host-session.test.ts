@@ -267,11 +267,6 @@ describe.skipIf(!HAS_CHROMIUM)('one sign-in across four hosts (headless Chromium
     expect(login.body).toMatchObject({ user: { id: viewer.id, email: viewer.email } });
     expect(await sessionsOf()).toBe(sessionsBefore + 1);
 
-    // The cookie the browser holds: Domain=.codex.test, HttpOnly, Secure, SameSite=Strict.
-    const cookies = (await page.context().cookies()).filter((c) => c.name === 'codex-session');
-    expect(cookies).toHaveLength(1);
-    expect(cookies[0]).toMatchObject({ domain: COOKIE_DOMAIN, httpOnly: true, secure: true, sameSite: 'Strict' });
-
     // Signed in on all four hosts.
     const during = await page.evaluate(signedInCalls, args);
     expect(during.session.status).toBe(200);
@@ -287,6 +282,11 @@ describe.skipIf(!HAS_CHROMIUM)('one sign-in across four hosts (headless Chromium
     for (const k of ['session', 'identity', 'content', 'ecom'] as const) {
       expect(during[k].headers['x-request-id'], `${k} x-request-id readable`).toMatch(/.{8,}/);
     }
+    // The cookie the browser holds: Domain=.codex.test, HttpOnly, Secure, SameSite=Strict.
+    const cookies = (await page.context().cookies()).filter((c) => c.name === 'codex-session');
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatchObject({ domain: COOKIE_DOMAIN, httpOnly: true, secure: true, sameSite: 'Strict' });
+
     const pending = await platform.db.select().from(purchases).where(eq(purchases.userId, viewer.id));
     expect(pending.map((p) => p.contentId)).toEqual([pricedId]);
 
