@@ -1772,6 +1772,8 @@ export interface components {
         Allow: string;
         /** @description `bytes *\/<size>`: the size of the file */
         ContentRangeUnsatisfied: string;
+        /** @description `true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise. */
+        IdempotentReplayed: "true";
         /** @description Seconds to wait before retrying */
         RetryAfter: number;
         /** @description Seconds until the limit resets */
@@ -6149,7 +6151,10 @@ export interface operations {
     createContent: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes retrying this create safe: 1–255 visible ASCII characters (a random UUID per logical request is best), kept 24 h per signed-in caller. A repeat with the same key, path and body answers the first answer again (same status and body) with `Idempotent-Replayed: true`, without doing anything; the same key with another request is 422 IDEMPOTENCY_KEY_REUSED; while the first request with the key is still running, 409 IDEMPOTENCY_KEY_IN_PROGRESS with Retry-After (1 s). A 5xx answer is not kept (the retry runs again). */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -6162,6 +6167,7 @@ export interface operations {
             /** @description Created as a draft */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -6194,6 +6200,7 @@ export interface operations {
              *     - `VALIDATION_ERROR`: The request does not match the contract: a path or query parameter, a header or a body field is missing, has the wrong type or breaks a stated rule (length, pattern, format, range, enum). `details` lists each field with its problem. */
             400: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -6242,6 +6249,7 @@ export interface operations {
              *     - `SESSION_INVALID`: The `codex-session` cookie is not a live session: expired (24 h), signed out, ended by a password reset, or forged. */
             401: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -6289,6 +6297,7 @@ export interface operations {
              *     - `ORGANIZATION_ROLE_REQUIRED`: The operation needs a role the caller does not have in the organization (owner, or owner/admin), or the caller is not a member. */
             403: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -6337,6 +6346,7 @@ export interface operations {
              *     - `ORGANIZATION_NOT_FOUND`: No live organization with this id or slug. */
             404: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -6385,6 +6395,7 @@ export interface operations {
             405: {
                 headers: {
                     Allow: components["headers"]["Allow"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -6429,9 +6440,12 @@ export interface operations {
                 };
             };
             /** @description Conflicts with the current state. Codes:
+             *     - `IDEMPOTENCY_KEY_IN_PROGRESS`: A request with this Idempotency-Key is still being processed.
              *     - `SLUG_TAKEN`: The slug is already used: by another live organization, or by live content of the same owner. */
             409: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -6441,15 +6455,15 @@ export interface operations {
                 content: {
                     /** @example {
                      *       "error": {
-                     *         "code": "SLUG_TAKEN",
-                     *         "message": "The slug is already used: by another live organization, or by live content of the same owner"
+                     *         "code": "IDEMPOTENCY_KEY_IN_PROGRESS",
+                     *         "message": "A request with this Idempotency-Key is still being processed"
                      *       },
                      *       "requestId": "550e8400-e29b-41d4-a716-446655440000",
                      *       "timestamp": "2026-11-25T12:34:56.000Z"
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & "SLUG_TAKEN";
+                            code: components["schemas"]["ErrorCode"] & ("IDEMPOTENCY_KEY_IN_PROGRESS" | "SLUG_TAKEN");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -6479,6 +6493,7 @@ export interface operations {
              *     - `PAYLOAD_TOO_LARGE`: The body is larger than the operation accepts (JSON bodies: 1 MiB; uploads: the maximum file size). */
             413: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -6526,6 +6541,7 @@ export interface operations {
              *     - `UNSUPPORTED_MEDIA_TYPE`: The body has a Content-Type the operation does not accept (JSON operations need `application/json`). */
             415: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -6571,11 +6587,13 @@ export interface operations {
             };
             /** @description Breaks a business rule. Codes:
              *     - `CONTENT_RULE_VIOLATION`: The change would break a pricing or visibility rule of the content.
+             *     - `IDEMPOTENCY_KEY_REUSED`: This Idempotency-Key was already used with a different request (another operation or body).
              *     - `MEDIA_TYPE_MISMATCH`: The media item is not of the content type (video content needs video media, audio content audio media).
              *     - `ORGANIZATION_REQUIRED`: members_only content must belong to an organization.
              *     - `PRICE_REQUIRED`: purchased_only content needs a price (priceCents). */
             422: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -6593,7 +6611,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("CONTENT_RULE_VIOLATION" | "MEDIA_TYPE_MISMATCH" | "ORGANIZATION_REQUIRED" | "PRICE_REQUIRED");
+                            code: components["schemas"]["ErrorCode"] & ("CONTENT_RULE_VIOLATION" | "IDEMPOTENCY_KEY_REUSED" | "MEDIA_TYPE_MISMATCH" | "ORGANIZATION_REQUIRED" | "PRICE_REQUIRED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -6623,6 +6641,7 @@ export interface operations {
              *     - `RATE_LIMITED`: Too many requests from this caller for this operation in the current window. */
             429: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "Retry-After": components["headers"]["RetryAfterRequired"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
@@ -6671,6 +6690,7 @@ export interface operations {
              *     - `INTERNAL_ERROR`: An unexpected error. Nothing internal is disclosed; the `x-request-id` ties it to the logs. */
             500: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -6721,6 +6741,7 @@ export interface operations {
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
@@ -9342,7 +9363,10 @@ export interface operations {
     createMedia: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes retrying this create safe: 1–255 visible ASCII characters (a random UUID per logical request is best), kept 24 h per signed-in caller. A repeat with the same key, path and body answers the first answer again (same status and body) with `Idempotent-Replayed: true`, without doing anything; the same key with another request is 422 IDEMPOTENCY_KEY_REUSED; while the first request with the key is still running, 409 IDEMPOTENCY_KEY_IN_PROGRESS with Retry-After (1 s). A 5xx answer is not kept (the retry runs again). */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9355,6 +9379,7 @@ export interface operations {
             /** @description Created in uploading, with the upload URL */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -9401,6 +9426,7 @@ export interface operations {
              *     - `VALIDATION_ERROR`: The request does not match the contract: a path or query parameter, a header or a body field is missing, has the wrong type or breaks a stated rule (length, pattern, format, range, enum). `details` lists each field with its problem. */
             400: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -9449,6 +9475,7 @@ export interface operations {
              *     - `SESSION_INVALID`: The `codex-session` cookie is not a live session: expired (24 h), signed out, ended by a password reset, or forged. */
             401: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -9496,6 +9523,7 @@ export interface operations {
              *     - `ORGANIZATION_ROLE_REQUIRED`: The operation needs a role the caller does not have in the organization (owner, or owner/admin), or the caller is not a member. */
             403: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -9543,6 +9571,7 @@ export interface operations {
              *     - `ORGANIZATION_NOT_FOUND`: No live organization with this id or slug. */
             404: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -9591,6 +9620,7 @@ export interface operations {
             405: {
                 headers: {
                     Allow: components["headers"]["Allow"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -9634,10 +9664,60 @@ export interface operations {
                     };
                 };
             };
+            /** @description Conflicts with the current state. Codes:
+             *     - `IDEMPOTENCY_KEY_IN_PROGRESS`: A request with this Idempotency-Key is still being processed. */
+            409: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "x-request-id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "error": {
+                     *         "code": "IDEMPOTENCY_KEY_IN_PROGRESS",
+                     *         "message": "A request with this Idempotency-Key is still being processed"
+                     *       },
+                     *       "requestId": "550e8400-e29b-41d4-a716-446655440000",
+                     *       "timestamp": "2026-11-25T12:34:56.000Z"
+                     *     } */
+                    "application/json": {
+                        error: {
+                            code: components["schemas"]["ErrorCode"] & "IDEMPOTENCY_KEY_IN_PROGRESS";
+                            /**
+                             * @description Human-readable; may change, do not parse it
+                             * @example Request validation failed
+                             */
+                            message: string;
+                            /** @description Machine-readable context, e.g. `[{ field, message, code }]` for the fields that failed validation */
+                            details?: {
+                                [key: string]: unknown;
+                            } | {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                        /**
+                         * @description The x-request-id of the response: quote it when reporting a problem
+                         * @example 550e8400-e29b-41d4-a716-446655440000
+                         */
+                        requestId: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-25T12:34:56.000Z
+                         */
+                        timestamp: string;
+                    };
+                };
+            };
             /** @description Body too large. Codes:
              *     - `PAYLOAD_TOO_LARGE`: The body is larger than the operation accepts (JSON bodies: 1 MiB; uploads: the maximum file size). */
             413: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -9685,6 +9765,7 @@ export interface operations {
              *     - `UNSUPPORTED_MEDIA_TYPE`: The body has a Content-Type the operation does not accept (JSON operations need `application/json`). */
             415: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -9728,10 +9809,59 @@ export interface operations {
                     };
                 };
             };
+            /** @description Breaks a business rule. Codes:
+             *     - `IDEMPOTENCY_KEY_REUSED`: This Idempotency-Key was already used with a different request (another operation or body). */
+            422: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "x-request-id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "error": {
+                     *         "code": "IDEMPOTENCY_KEY_REUSED",
+                     *         "message": "This Idempotency-Key was already used with a different request (another operation or body)"
+                     *       },
+                     *       "requestId": "550e8400-e29b-41d4-a716-446655440000",
+                     *       "timestamp": "2026-11-25T12:34:56.000Z"
+                     *     } */
+                    "application/json": {
+                        error: {
+                            code: components["schemas"]["ErrorCode"] & "IDEMPOTENCY_KEY_REUSED";
+                            /**
+                             * @description Human-readable; may change, do not parse it
+                             * @example Request validation failed
+                             */
+                            message: string;
+                            /** @description Machine-readable context, e.g. `[{ field, message, code }]` for the fields that failed validation */
+                            details?: {
+                                [key: string]: unknown;
+                            } | {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                        /**
+                         * @description The x-request-id of the response: quote it when reporting a problem
+                         * @example 550e8400-e29b-41d4-a716-446655440000
+                         */
+                        requestId: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-25T12:34:56.000Z
+                         */
+                        timestamp: string;
+                    };
+                };
+            };
             /** @description Rate limit exceeded. Codes:
              *     - `RATE_LIMITED`: Too many requests from this caller for this operation in the current window. */
             429: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "Retry-After": components["headers"]["RetryAfterRequired"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
@@ -9780,6 +9910,7 @@ export interface operations {
              *     - `INTERNAL_ERROR`: An unexpected error. Nothing internal is disclosed; the `x-request-id` ties it to the logs. */
             500: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -9831,6 +9962,7 @@ export interface operations {
              *     - `SIGNING_NOT_CONFIGURED`: Signed URLs are not configured in this environment (missing or short STREAMING_URL_SECRET). */
             503: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
@@ -11727,7 +11859,10 @@ export interface operations {
     createOrganization: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes retrying this create safe: 1–255 visible ASCII characters (a random UUID per logical request is best), kept 24 h per signed-in caller. A repeat with the same key, path and body answers the first answer again (same status and body) with `Idempotent-Replayed: true`, without doing anything; the same key with another request is 422 IDEMPOTENCY_KEY_REUSED; while the first request with the key is still running, 409 IDEMPOTENCY_KEY_IN_PROGRESS with Retry-After (1 s). A 5xx answer is not kept (the retry runs again). */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -11740,6 +11875,7 @@ export interface operations {
             /** @description Created; the caller is its owner */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -11766,6 +11902,7 @@ export interface operations {
              *     - `VALIDATION_ERROR`: The request does not match the contract: a path or query parameter, a header or a body field is missing, has the wrong type or breaks a stated rule (length, pattern, format, range, enum). `details` lists each field with its problem. */
             400: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -11814,6 +11951,7 @@ export interface operations {
              *     - `SESSION_INVALID`: The `codex-session` cookie is not a live session: expired (24 h), signed out, ended by a password reset, or forged. */
             401: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -11862,6 +12000,7 @@ export interface operations {
             405: {
                 headers: {
                     Allow: components["headers"]["Allow"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -11906,9 +12045,12 @@ export interface operations {
                 };
             };
             /** @description Conflicts with the current state. Codes:
+             *     - `IDEMPOTENCY_KEY_IN_PROGRESS`: A request with this Idempotency-Key is still being processed.
              *     - `SLUG_TAKEN`: The slug is already used: by another live organization, or by live content of the same owner. */
             409: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -11918,15 +12060,15 @@ export interface operations {
                 content: {
                     /** @example {
                      *       "error": {
-                     *         "code": "SLUG_TAKEN",
-                     *         "message": "The slug is already used: by another live organization, or by live content of the same owner"
+                     *         "code": "IDEMPOTENCY_KEY_IN_PROGRESS",
+                     *         "message": "A request with this Idempotency-Key is still being processed"
                      *       },
                      *       "requestId": "550e8400-e29b-41d4-a716-446655440000",
                      *       "timestamp": "2026-11-25T12:34:56.000Z"
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & "SLUG_TAKEN";
+                            code: components["schemas"]["ErrorCode"] & ("IDEMPOTENCY_KEY_IN_PROGRESS" | "SLUG_TAKEN");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -11956,6 +12098,7 @@ export interface operations {
              *     - `PAYLOAD_TOO_LARGE`: The body is larger than the operation accepts (JSON bodies: 1 MiB; uploads: the maximum file size). */
             413: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -12003,6 +12146,7 @@ export interface operations {
              *     - `UNSUPPORTED_MEDIA_TYPE`: The body has a Content-Type the operation does not accept (JSON operations need `application/json`). */
             415: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -12046,10 +12190,59 @@ export interface operations {
                     };
                 };
             };
+            /** @description Breaks a business rule. Codes:
+             *     - `IDEMPOTENCY_KEY_REUSED`: This Idempotency-Key was already used with a different request (another operation or body). */
+            422: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "x-request-id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "error": {
+                     *         "code": "IDEMPOTENCY_KEY_REUSED",
+                     *         "message": "This Idempotency-Key was already used with a different request (another operation or body)"
+                     *       },
+                     *       "requestId": "550e8400-e29b-41d4-a716-446655440000",
+                     *       "timestamp": "2026-11-25T12:34:56.000Z"
+                     *     } */
+                    "application/json": {
+                        error: {
+                            code: components["schemas"]["ErrorCode"] & "IDEMPOTENCY_KEY_REUSED";
+                            /**
+                             * @description Human-readable; may change, do not parse it
+                             * @example Request validation failed
+                             */
+                            message: string;
+                            /** @description Machine-readable context, e.g. `[{ field, message, code }]` for the fields that failed validation */
+                            details?: {
+                                [key: string]: unknown;
+                            } | {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                        /**
+                         * @description The x-request-id of the response: quote it when reporting a problem
+                         * @example 550e8400-e29b-41d4-a716-446655440000
+                         */
+                        requestId: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-25T12:34:56.000Z
+                         */
+                        timestamp: string;
+                    };
+                };
+            };
             /** @description Rate limit exceeded. Codes:
              *     - `RATE_LIMITED`: Too many requests from this caller for this operation in the current window. */
             429: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "Retry-After": components["headers"]["RetryAfterRequired"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
@@ -12098,6 +12291,7 @@ export interface operations {
              *     - `INTERNAL_ERROR`: An unexpected error. Nothing internal is disclosed; the `x-request-id` ties it to the logs. */
             500: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -12148,6 +12342,7 @@ export interface operations {
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
@@ -14931,7 +15126,10 @@ export interface operations {
     addOrganizationMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes retrying this create safe: 1–255 visible ASCII characters (a random UUID per logical request is best), kept 24 h per signed-in caller. A repeat with the same key, path and body answers the first answer again (same status and body) with `Idempotent-Replayed: true`, without doing anything; the same key with another request is 422 IDEMPOTENCY_KEY_REUSED; while the first request with the key is still running, 409 IDEMPOTENCY_KEY_IN_PROGRESS with Retry-After (1 s). A 5xx answer is not kept (the retry runs again). */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -14946,6 +15144,7 @@ export interface operations {
             /** @description The new member */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -14968,6 +15167,7 @@ export interface operations {
              *     - `VALIDATION_ERROR`: The request does not match the contract: a path or query parameter, a header or a body field is missing, has the wrong type or breaks a stated rule (length, pattern, format, range, enum). `details` lists each field with its problem. */
             400: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -15016,6 +15216,7 @@ export interface operations {
              *     - `SESSION_INVALID`: The `codex-session` cookie is not a live session: expired (24 h), signed out, ended by a password reset, or forged. */
             401: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -15063,6 +15264,7 @@ export interface operations {
              *     - `ORGANIZATION_ROLE_REQUIRED`: The operation needs a role the caller does not have in the organization (owner, or owner/admin), or the caller is not a member. */
             403: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -15111,6 +15313,7 @@ export interface operations {
              *     - `USER_NOT_FOUND`: No registered user has this email address or id. */
             404: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -15159,6 +15362,7 @@ export interface operations {
             405: {
                 headers: {
                     Allow: components["headers"]["Allow"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -15203,9 +15407,12 @@ export interface operations {
                 };
             };
             /** @description Conflicts with the current state. Codes:
-             *     - `ALREADY_MEMBER`: The user is already a member of the organization. */
+             *     - `ALREADY_MEMBER`: The user is already a member of the organization.
+             *     - `IDEMPOTENCY_KEY_IN_PROGRESS`: A request with this Idempotency-Key is still being processed. */
             409: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -15223,7 +15430,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & "ALREADY_MEMBER";
+                            code: components["schemas"]["ErrorCode"] & ("ALREADY_MEMBER" | "IDEMPOTENCY_KEY_IN_PROGRESS");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -15253,6 +15460,7 @@ export interface operations {
              *     - `PAYLOAD_TOO_LARGE`: The body is larger than the operation accepts (JSON bodies: 1 MiB; uploads: the maximum file size). */
             413: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -15300,6 +15508,7 @@ export interface operations {
              *     - `UNSUPPORTED_MEDIA_TYPE`: The body has a Content-Type the operation does not accept (JSON operations need `application/json`). */
             415: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -15343,10 +15552,59 @@ export interface operations {
                     };
                 };
             };
+            /** @description Breaks a business rule. Codes:
+             *     - `IDEMPOTENCY_KEY_REUSED`: This Idempotency-Key was already used with a different request (another operation or body). */
+            422: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
+                    "x-request-id": components["headers"]["XRequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {
+                     *       "error": {
+                     *         "code": "IDEMPOTENCY_KEY_REUSED",
+                     *         "message": "This Idempotency-Key was already used with a different request (another operation or body)"
+                     *       },
+                     *       "requestId": "550e8400-e29b-41d4-a716-446655440000",
+                     *       "timestamp": "2026-11-25T12:34:56.000Z"
+                     *     } */
+                    "application/json": {
+                        error: {
+                            code: components["schemas"]["ErrorCode"] & "IDEMPOTENCY_KEY_REUSED";
+                            /**
+                             * @description Human-readable; may change, do not parse it
+                             * @example Request validation failed
+                             */
+                            message: string;
+                            /** @description Machine-readable context, e.g. `[{ field, message, code }]` for the fields that failed validation */
+                            details?: {
+                                [key: string]: unknown;
+                            } | {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                        /**
+                         * @description The x-request-id of the response: quote it when reporting a problem
+                         * @example 550e8400-e29b-41d4-a716-446655440000
+                         */
+                        requestId: string;
+                        /**
+                         * Format: date-time
+                         * @example 2026-11-25T12:34:56.000Z
+                         */
+                        timestamp: string;
+                    };
+                };
+            };
             /** @description Rate limit exceeded. Codes:
              *     - `RATE_LIMITED`: Too many requests from this caller for this operation in the current window. */
             429: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "Retry-After": components["headers"]["RetryAfterRequired"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
@@ -15395,6 +15653,7 @@ export interface operations {
              *     - `INTERNAL_ERROR`: An unexpected error. Nothing internal is disclosed; the `x-request-id` ties it to the logs. */
             500: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -15445,6 +15704,7 @@ export interface operations {
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
@@ -16514,7 +16774,10 @@ export interface operations {
     createCheckoutSession: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Makes retrying this create safe: 1–255 visible ASCII characters (a random UUID per logical request is best), kept 24 h per signed-in caller. A repeat with the same key, path and body answers the first answer again (same status and body) with `Idempotent-Replayed: true`, without doing anything; the same key with another request is 422 IDEMPOTENCY_KEY_REUSED; while the first request with the key is still running, 409 IDEMPOTENCY_KEY_IN_PROGRESS with Retry-After (1 s). A 5xx answer is not kept (the retry runs again). */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -16527,6 +16790,7 @@ export interface operations {
             /** @description Checkout Session created: redirect the buyer to checkoutUrl */
             201: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -16546,6 +16810,7 @@ export interface operations {
              *     - `VALIDATION_ERROR`: The request does not match the contract: a path or query parameter, a header or a body field is missing, has the wrong type or breaks a stated rule (length, pattern, format, range, enum). `details` lists each field with its problem. */
             400: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -16594,6 +16859,7 @@ export interface operations {
              *     - `SESSION_INVALID`: The `codex-session` cookie is not a live session: expired (24 h), signed out, ended by a password reset, or forged. */
             401: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -16641,6 +16907,7 @@ export interface operations {
              *     - `CONTENT_NOT_FOUND`: No live content with this id that the caller can see (drafts are visible to their managers only). */
             404: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -16689,6 +16956,7 @@ export interface operations {
             405: {
                 headers: {
                     Allow: components["headers"]["Allow"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -16733,9 +17001,12 @@ export interface operations {
                 };
             };
             /** @description Conflicts with the current state. Codes:
-             *     - `ALREADY_HAS_ACCESS`: The caller already has access to this content: there is nothing to buy. */
+             *     - `ALREADY_HAS_ACCESS`: The caller already has access to this content: there is nothing to buy.
+             *     - `IDEMPOTENCY_KEY_IN_PROGRESS`: A request with this Idempotency-Key is still being processed. */
             409: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -16753,7 +17024,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & "ALREADY_HAS_ACCESS";
+                            code: components["schemas"]["ErrorCode"] & ("ALREADY_HAS_ACCESS" | "IDEMPOTENCY_KEY_IN_PROGRESS");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -16783,6 +17054,7 @@ export interface operations {
              *     - `PAYLOAD_TOO_LARGE`: The body is larger than the operation accepts (JSON bodies: 1 MiB; uploads: the maximum file size). */
             413: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -16830,6 +17102,7 @@ export interface operations {
              *     - `UNSUPPORTED_MEDIA_TYPE`: The body has a Content-Type the operation does not accept (JSON operations need `application/json`). */
             415: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -16875,9 +17148,11 @@ export interface operations {
             };
             /** @description Breaks a business rule. Codes:
              *     - `CONTENT_NOT_PURCHASABLE`: The content cannot be bought: `details.reason` is free, members_only, not_published, deleted or own_content.
+             *     - `IDEMPOTENCY_KEY_REUSED`: This Idempotency-Key was already used with a different request (another operation or body).
              *     - `REDIRECT_URL_NOT_ALLOWED`: A checkout redirect URL outside the configured origins (`details` name the fields). */
             422: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -16895,7 +17170,7 @@ export interface operations {
                      *     } */
                     "application/json": {
                         error: {
-                            code: components["schemas"]["ErrorCode"] & ("CONTENT_NOT_PURCHASABLE" | "REDIRECT_URL_NOT_ALLOWED");
+                            code: components["schemas"]["ErrorCode"] & ("CONTENT_NOT_PURCHASABLE" | "IDEMPOTENCY_KEY_REUSED" | "REDIRECT_URL_NOT_ALLOWED");
                             /**
                              * @description Human-readable; may change, do not parse it
                              * @example Request validation failed
@@ -16925,6 +17200,7 @@ export interface operations {
              *     - `RATE_LIMITED`: Too many requests from this caller for this operation in the current window. */
             429: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "Retry-After": components["headers"]["RetryAfterRequired"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
@@ -16973,6 +17249,7 @@ export interface operations {
              *     - `INTERNAL_ERROR`: An unexpected error. Nothing internal is disclosed; the `x-request-id` ties it to the logs. */
             500: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];
                     "X-RateLimit-Reset": components["headers"]["XRateLimitReset"];
@@ -17025,6 +17302,7 @@ export interface operations {
              *     - `SERVICE_MISCONFIGURED`: The worker's configuration (vars, secrets, bindings) is invalid for its environment. */
             503: {
                 headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                     "Retry-After": components["headers"]["RetryAfter"];
                     "X-RateLimit-Limit": components["headers"]["XRateLimitLimit"];
                     "X-RateLimit-Remaining": components["headers"]["XRateLimitRemaining"];

@@ -9,6 +9,8 @@ declare namespace Cloudflare {
     NEON_WS_PROXY?: string;
     /** The rate-limit counters (wrangler.jsonc: hosted by the auth worker, bound by the others). */
     RATE_LIMITER: DurableObjectNamespace;
+    /** The auth worker (its deploy bundle, codex-auth), bound by the other workers. */
+    AUTH_SERVICE: Fetcher;
     /** wrangler's deploy bundle of the worker under test, running as its own Worker. */
     BUNDLE: Fetcher;
   }

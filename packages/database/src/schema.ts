@@ -374,6 +374,41 @@ export const webhookEvents = pgTable(
   () => [check('webhook_events_status_check', oneOf('status', WEBHOOK_EVENT_STATUSES))],
 );
 
+export const IDEMPOTENCY_KEY_STATES = ['in_progress', 'completed'] as const;
+export type IdempotencyKeyState = (typeof IDEMPOTENCY_KEY_STATES)[number];
+
+/**
+ * Idempotency-Key records of the creating POSTs (worker-kit's `idempotent` routes): one per caller and key, claimed
+ * (in_progress) before the handler runs, then holding the answer (status, headers, body) for 24 h. `request_hash`
+ * fingerprints the request (method, path and body) so that a key reused for another request is refused.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    operation: text('operation').notNull(),
+    requestHash: char('request_hash', { length: 64 }).notNull(),
+    state: text('state').$type<IdempotencyKeyState>().notNull().default('in_progress'),
+    responseStatus: integer('response_status'),
+    responseHeaders: jsonb('response_headers').$type<Record<string, string>>(),
+    responseBody: text('response_body'),
+    /** When the key was (last) claimed: an in_progress claim older than a minute is abandoned and may be taken over. */
+    lockedAt: tz('locked_at').notNull().defaultNow(),
+    createdAt: tz('created_at').notNull().defaultNow(),
+    expiresAt: tz('expires_at').notNull(),
+  },
+  (t) => [
+    unique('idempotency_keys_user_key_unique').on(t.userId, t.key),
+    index('idempotency_keys_expires_at_idx').on(t.expiresAt),
+    check('idempotency_keys_state_check', oneOf('state', IDEMPOTENCY_KEY_STATES)),
+    check('idempotency_keys_key_length_check', sql`char_length(${t.key}) BETWEEN 1 AND 255`),
+  ],
+);
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Relations (for `db.query.<table>.findMany({ with: ... })`; they do not change the SQL schema)
 // ---------------------------------------------------------------------------------------------------------------------

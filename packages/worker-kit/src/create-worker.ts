@@ -164,6 +164,7 @@ export function createWorker<S extends z.ZodType<BaseConfig>>(options: WorkerOpt
         'Content-Range',
         'Accept-Ranges',
         'Content-Length',
+        'Idempotent-Replayed',
       ],
       maxAge: 600,
     })(c, next);
@@ -300,6 +301,14 @@ function registerComponents<E extends Env>(app: OpenAPIHono<E>) {
     'headers',
     'Allow',
     header('The methods this path has', { type: 'string', example: 'GET, HEAD, PATCH' }, true),
+  );
+  registry.registerComponent(
+    'headers',
+    'IdempotentReplayed',
+    header(
+      '`true` when this is the stored answer to an earlier request with the same Idempotency-Key (nothing was done again); absent otherwise.',
+      { type: 'string', enum: ['true'] },
+    ),
   );
   registry.registerComponent(
     'headers',

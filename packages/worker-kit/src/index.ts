@@ -8,6 +8,7 @@ export * from './create-worker';
 export * from './db';
 export * from './env';
 export * from './http-errors';
+export * from './idempotency';
 export * from './logger';
 export * from './range';
 export * from './rate-limit';

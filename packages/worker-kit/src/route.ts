@@ -17,7 +17,14 @@ import { errorResponseOf } from '@codex/contract';
 import { ERROR_CATALOGUE, type ErrorCode, statusOf } from '@codex/domain';
 import { createRoute, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import type { z } from 'zod';
+import { z } from 'zod';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_KEY_TTL_HOURS,
+  IDEMPOTENCY_RETRY_AFTER_SECONDS,
+  IDEMPOTENT_REPLAYED_HEADER,
+  idempotency,
+} from './idempotency';
 import { RATE_LIMIT_PRESETS, type RateLimitPreset, rateLimit } from './rate-limit';
 import { requireSession, signedInOnly } from './session';
 import type { AppEnv } from './types';
@@ -83,6 +90,11 @@ export interface RouteDeclaration<P extends string, M extends Method, Req extend
   database?: boolean;
   /** Route-specific middleware, after the access and rate-limit middleware. */
   middleware?: MiddlewareHandler<AppEnv>[];
+  /**
+   * A creating POST that accepts an `Idempotency-Key` header (see ./idempotency.ts): documented as an optional
+   * header parameter, with the `Idempotent-Replayed` answer header and the 409/422 codes. Needs `access: 'session'`.
+   */
+  idempotent?: boolean;
 }
 
 export type DeclaredRoute<P extends string, M extends Method, Req extends RequestParts, Res extends Responses> = {
@@ -115,6 +127,28 @@ const RATE_LIMIT_HEADERS = {
 };
 const RETRY_AFTER = { $ref: '#/components/headers/RetryAfter' };
 const RETRY_AFTER_REQUIRED = { $ref: '#/components/headers/RetryAfterRequired' };
+const IDEMPOTENT_REPLAYED = { $ref: '#/components/headers/IdempotentReplayed' };
+
+/** The optional Idempotency-Key request header of an idempotent route. */
+const IdempotencyKeyHeaderSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7E]{1,255}$/)
+  .optional()
+  .meta({
+    description: `Makes retrying this create safe: 1–255 visible ASCII characters (a random UUID per logical request is best), kept ${IDEMPOTENCY_KEY_TTL_HOURS} h per signed-in caller. A repeat with the same key, path and body answers the first answer again (same status and body) with \`${IDEMPOTENT_REPLAYED_HEADER}: true\`, without doing anything; the same key with another request is 422 IDEMPOTENCY_KEY_REUSED; while the first request with the key is still running, 409 IDEMPOTENCY_KEY_IN_PROGRESS with Retry-After (${IDEMPOTENCY_RETRY_AFTER_SECONDS} s). A 5xx answer is not kept (the retry runs again).`,
+    example: '5f0c7a52-8d3e-4f7b-9f61-2b1c0e4d9a33',
+  });
+
+/** The request parts with the Idempotency-Key header parameter added. */
+function withIdempotencyKeyHeader(request: RequestParts | undefined): RequestParts {
+  const existing = request?.headers;
+  const headerShape = { [IDEMPOTENCY_KEY_HEADER]: IdempotencyKeyHeaderSchema };
+  const headers =
+    existing instanceof z.ZodObject ? existing.extend(headerShape) : existing ? existing : z.object(headerShape);
+  return { ...(request ?? {}), headers } as RequestParts;
+}
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'The request does not match the contract',
@@ -139,10 +173,16 @@ function isJsonBody(body: RequestParts['body']) {
 
 /** The error codes a declaration implies, besides the ones it lists. */
 function impliedCodes(
-  d: { access: Access; request?: RequestParts | undefined; database?: boolean | undefined },
+  d: {
+    access: Access;
+    request?: RequestParts | undefined;
+    database?: boolean | undefined;
+    idempotent?: boolean | undefined;
+  },
   limited: boolean,
 ): ErrorCode[] {
   const codes: ErrorCode[] = ['INTERNAL_ERROR', 'SERVICE_MISCONFIGURED', 'METHOD_NOT_ALLOWED'];
+  if (d.idempotent) codes.push('VALIDATION_ERROR', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_KEY_IN_PROGRESS');
   const req = d.request;
   if (req?.params || req?.query || req?.headers || req?.body) codes.push('VALIDATION_ERROR');
   if (req?.body && isJsonBody(req.body)) codes.push('MALFORMED_JSON', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE');
@@ -163,7 +203,7 @@ function errorExample(code: ErrorCode) {
 }
 
 /** The documented error responses for a set of codes, one per status. */
-export function errorResponsesFor(codes: Iterable<ErrorCode>, options: { rateLimited: boolean }) {
+export function errorResponsesFor(codes: Iterable<ErrorCode>, options: { rateLimited: boolean; idempotent?: boolean }) {
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of new Set(codes)) {
     const status = statusOf(code);
@@ -176,6 +216,8 @@ export function errorResponsesFor(codes: Iterable<ErrorCode>, options: { rateLim
     if (options.rateLimited) Object.assign(headers, RATE_LIMIT_HEADERS);
     if (status === 429) headers['Retry-After'] = RETRY_AFTER_REQUIRED;
     if (status === 503) headers['Retry-After'] = RETRY_AFTER;
+    if (status === 409 && list.includes('IDEMPOTENCY_KEY_IN_PROGRESS')) headers['Retry-After'] = RETRY_AFTER;
+    if (options.idempotent) headers[IDEMPOTENT_REPLAYED_HEADER] = IDEMPOTENT_REPLAYED;
     if (status === 405) headers.Allow = { $ref: '#/components/headers/Allow' };
     if (status === 416) headers['Content-Range'] = { $ref: '#/components/headers/ContentRangeUnsatisfied' };
     out[status] = {
@@ -194,11 +236,16 @@ export function errorResponsesFor(codes: Iterable<ErrorCode>, options: { rateLim
   return out;
 }
 
-/** Adds x-request-id (and the rate-limit headers) to a success response. */
-function withHeaders(response: NonNullable<RouteConfig['responses'][string]>, rateLimited: boolean) {
+/** Adds x-request-id (and the rate-limit and replay headers) to a success response. */
+function withHeaders(
+  response: NonNullable<RouteConfig['responses'][string]>,
+  rateLimited: boolean,
+  idempotent = false,
+) {
   if ('$ref' in response) return response;
   const headers: Record<string, unknown> = { 'x-request-id': X_REQUEST_ID };
   if (rateLimited) Object.assign(headers, RATE_LIMIT_HEADERS);
+  if (idempotent) headers[IDEMPOTENT_REPLAYED_HEADER] = IDEMPOTENT_REPLAYED;
   Object.assign(headers, response.headers ?? {});
   return { ...response, headers } as typeof response;
 }
@@ -223,12 +270,18 @@ export function defineRoute<
   if (preset) middleware.push(rateLimit(preset));
   if (d.access === 'session') middleware.push(signedInOnly);
   middleware.push(...(d.middleware ?? []));
+  if (d.idempotent) {
+    if (d.access !== 'session') throw new Error(`${d.operationId}: an idempotent route needs access 'session'`);
+    middleware.push(idempotency(d.operationId));
+  }
 
   // A status the declaration documents itself (e.g. an HTML error page) wins over the derived envelope.
-  const responses: Responses = errorResponsesFor(codes, { rateLimited: limited });
+  const idempotent = d.idempotent === true;
+  const responses: Responses = errorResponsesFor(codes, { rateLimited: limited, idempotent });
   for (const [status, response] of Object.entries(d.responses)) {
-    responses[Number(status)] = withHeaders(response, limited);
+    responses[Number(status)] = withHeaders(response, limited, idempotent);
   }
+  const request = idempotent ? withIdempotencyKeyHeader(d.request) : d.request;
 
   const who = [ACCESS_TEXT[d.access], d.authorization].filter(Boolean).join(' ');
   const limit = preset
@@ -243,7 +296,7 @@ export function defineRoute<
     description: `${d.description}\n\n**Who may call it:** ${who}${limit}`,
     security: SECURITY[d.access],
     middleware,
-    ...(d.request ? { request: d.request } : {}),
+    ...(request ? { request } : {}),
     responses,
   });
   return config as unknown as DeclaredRoute<P, M, Req, Res>;

@@ -4,7 +4,7 @@
  * cases here cover success with its database effect and each refusal the contract documents. The worker's own
  * suites (workers/content-api/test) hold the full authorization matrix and the Range cases.
  */
-import { content, contentAccess, mediaItems, playbackProgress } from '@codex/database';
+import { content, contentAccess, idempotencyKeys, mediaItems, playbackProgress } from '@codex/database';
 import { and, eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import {
@@ -17,6 +17,8 @@ import {
 } from '../harness/types';
 
 const UNKNOWN_ID = '6f1c1c1e-7a0a-4c3b-9a55-1b7f3a1e0b11';
+/** The body of the Idempotency-Key cases (the harness sends it as JSON.stringify gives it). */
+const IDEM_MEDIA = { title: 'Keyed', mediaType: 'audio', mimeType: 'audio/mpeg', fileSizeBytes: 4096 };
 const errorCode = (res: CheckedResponse) => (res.body as { error: { code: string } }).error.code;
 
 interface Media {
@@ -560,6 +562,80 @@ export const contentScenarios = defineScenarios({
       }),
     }),
     limitedCase(noop, () => ({ body: { title: 'X', mediaType: 'video', mimeType: 'video/mp4', fileSizeBytes: 1 } })),
+    defineCase({
+      name: 'the same Idempotency-Key and body again: the first answer, marked as a replay; one row',
+      status: 201,
+      async setup(ctx) {
+        const user = await ctx.freshUser();
+        const key = `idem-${ctx.uid()}`;
+        const first = await ctx.call('createMedia', {
+          body: IDEM_MEDIA,
+          headers: { 'Idempotency-Key': key },
+          cookie: user.cookie,
+        });
+        expect(first.status).toBe(201);
+        return { user, key, first: first.body as { media: Media } };
+      },
+      request: (_ctx, s) => ({ body: IDEM_MEDIA, headers: { 'Idempotency-Key': s.key }, cookie: s.user.cookie }),
+      async assert(ctx, res, s) {
+        expect(res.headers.get('idempotent-replayed')).toBe('true');
+        expect(res.body).toEqual(s.first);
+        if (ctx.live) return;
+        expect(await ctx.db.select().from(mediaItems).where(eq(mediaItems.creatorId, s.user.id))).toHaveLength(1);
+      },
+    }),
+    defineCase({
+      name: 'the same Idempotency-Key with another body → 422 IDEMPOTENCY_KEY_REUSED, nothing created',
+      status: 422,
+      async setup(ctx) {
+        const user = await ctx.freshUser();
+        const key = `idem-${ctx.uid()}`;
+        const first = await ctx.call('createMedia', {
+          body: IDEM_MEDIA,
+          headers: { 'Idempotency-Key': key },
+          cookie: user.cookie,
+        });
+        expect(first.status).toBe(201);
+        return { user, key };
+      },
+      request: (_ctx, s) => ({
+        body: { ...IDEM_MEDIA, fileSizeBytes: 4097 },
+        headers: { 'Idempotency-Key': s.key },
+        cookie: s.user.cookie,
+      }),
+      async assert(ctx, res, s) {
+        expect(errorCode(res)).toBe('IDEMPOTENCY_KEY_REUSED');
+        if (ctx.live) return;
+        expect(await ctx.db.select().from(mediaItems).where(eq(mediaItems.creatorId, s.user.id))).toHaveLength(1);
+      },
+    }),
+    defineCase({
+      name: 'while the first request with the key runs → 409 IDEMPOTENCY_KEY_IN_PROGRESS with Retry-After',
+      status: 409,
+      localOnly: true,
+      async setup(ctx) {
+        const user = await ctx.freshUser();
+        const key = `idem-${ctx.uid()}`;
+        // The claim a request with this key, path and body holds while its handler runs.
+        const hex = async (v: string) =>
+          Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(v))).toString('hex');
+        const requestHash = await hex(`createMedia\nPOST /api/media\n${await hex(JSON.stringify(IDEM_MEDIA))}`);
+        await ctx.db.insert(idempotencyKeys).values({
+          userId: user.id,
+          key,
+          operation: 'createMedia',
+          requestHash,
+          expiresAt: new Date(Date.now() + 3_600_000),
+        });
+        return { user, key };
+      },
+      request: (_ctx, s) => ({ body: IDEM_MEDIA, headers: { 'Idempotency-Key': s.key }, cookie: s.user.cookie }),
+      async assert(ctx, res, s) {
+        expect(errorCode(res)).toBe('IDEMPOTENCY_KEY_IN_PROGRESS');
+        expect(res.headers.get('retry-after')).toBe('1');
+        expect(await ctx.db.select().from(mediaItems).where(eq(mediaItems.creatorId, s.user.id))).toHaveLength(0);
+      },
+    }),
   ],
 
   uploadMedia: [

@@ -139,6 +139,31 @@ export const identityScenarios = defineScenarios({
       setup: (ctx) => ctx.user(),
       request: (_ctx, user) => ({ body: { name: 'Admins', slug: 'admin' }, cookie: user.cookie }),
     }),
+    defineCase({
+      name: 'an Idempotency-Key reused with another body → 422 IDEMPOTENCY_KEY_REUSED, nothing created',
+      status: 422,
+      async setup(ctx) {
+        const user = await ctx.freshUser();
+        const key = `idem-${ctx.uid()}`;
+        const first = await ctx.call('createOrganization', {
+          body: { name: 'Keyed', slug: slug(ctx) },
+          headers: { 'Idempotency-Key': key },
+          cookie: user.cookie,
+        });
+        expect(first.status).toBe(201);
+        return { user, key, other: slug(ctx) };
+      },
+      request: (_ctx, s) => ({
+        body: { name: 'Keyed', slug: s.other },
+        headers: { 'Idempotency-Key': s.key },
+        cookie: s.user.cookie,
+      }),
+      async assert(ctx, res, s) {
+        expect(errorCode(res)).toBe('IDEMPOTENCY_KEY_REUSED');
+        if (ctx.live) return;
+        expect(await ctx.db.select().from(organizations).where(eq(organizations.slug, s.other))).toEqual([]);
+      },
+    }),
     limitedCase((ctx) => ({ body: { name: 'Limited', slug: slug(ctx) } })),
   ],
 
@@ -435,6 +460,35 @@ export const identityScenarios = defineScenarios({
       status: 409,
       setup: (ctx) => team(ctx),
       request: (_ctx, t) => ({ params: { id: t.org.id }, body: { userId: t.member.id }, cookie: t.owner.cookie }),
+    }),
+    defineCase({
+      name: 'an Idempotency-Key reused for another user → 422 IDEMPOTENCY_KEY_REUSED, not added',
+      status: 422,
+      async setup(ctx) {
+        const owner = await ctx.freshUser();
+        const org = await createOrg(ctx, owner);
+        const [first, second] = [await ctx.freshUser(), await ctx.freshUser()];
+        const key = `idem-${ctx.uid()}`;
+        const added = await ctx.call('addOrganizationMember', {
+          params: { id: org.id },
+          body: { userId: first.id },
+          headers: { 'Idempotency-Key': key },
+          cookie: owner.cookie,
+        });
+        expect(added.status).toBe(201);
+        return { owner, org, second, key };
+      },
+      request: (_ctx, s) => ({
+        params: { id: s.org.id },
+        body: { userId: s.second.id },
+        headers: { 'Idempotency-Key': s.key },
+        cookie: s.owner.cookie,
+      }),
+      async assert(ctx, res, s) {
+        expect(errorCode(res)).toBe('IDEMPOTENCY_KEY_REUSED');
+        if (ctx.live) return;
+        expect(await memberRole(ctx, s.org.id, s.second.id)).toBeNull();
+      },
     }),
     limitedCase((_ctx, s) => ({ params: { id: s.org.id }, body: { userId: UNKNOWN_ID } })),
   ],

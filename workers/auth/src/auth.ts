@@ -139,7 +139,15 @@ function buildAuth(deps: AuthDeps, events: AuthEvents) {
       cookies: {
         session_token: {
           name: SESSION_COOKIE,
-          attributes: { httpOnly: true, secure: settings.secureCookies, sameSite: 'strict', path: '/' },
+          // With COOKIE_DOMAIN the cookie is sent to every host under it (the four workers are one site, so
+          // SameSite=Strict still lets a page of the web app send it to all of them with credentials).
+          attributes: {
+            httpOnly: true,
+            secure: settings.secureCookies,
+            sameSite: 'strict',
+            path: '/',
+            ...(settings.cookieDomain ? { domain: settings.cookieDomain } : {}),
+          },
         },
       },
       ipAddress: { ipAddressHeaders: ['cf-connecting-ip'] },

@@ -19,6 +19,14 @@ export const AuthEnv = baseEnv.extend({
   EMAIL_API_KEY: z.string().optional(),
   /** Sender address for the http transport, e.g. "Codex <no-reply@revelations.studio>". */
   EMAIL_FROM: z.string().optional(),
+  /**
+   * The Domain attribute of the session cookie, e.g. `.revelations.studio`: the cookie then reaches every worker's
+   * host under it (auth., content-api., identity-api., ecom-api.), not only the auth worker's. Unset: host-only.
+   */
+  COOKIE_DOMAIN: z
+    .string()
+    .regex(/^\.?[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'a domain with a dot, e.g. .revelations.studio')
+    .optional(),
 });
 export type AuthEnvConfig = z.output<typeof AuthEnv>;
 
@@ -35,6 +43,8 @@ export interface AuthSettings {
   /** Origin of the web app (password reset page). */
   webAppUrl: string;
   secureCookies: boolean;
+  /** The session cookie's Domain attribute (shared by the four workers' hosts), or undefined for host-only. */
+  cookieDomain: string | undefined;
   email: {
     transport: (typeof EMAIL_TRANSPORTS)[number];
     apiUrl: string | undefined;
@@ -63,6 +73,7 @@ export function authSettings(config: AuthEnvConfig, requestUrl: string): AuthSet
     publicUrl,
     webAppUrl: origin(config.WEB_APP_URL) ?? publicUrl,
     secureCookies: config.ENVIRONMENT !== 'development',
+    cookieDomain: config.COOKIE_DOMAIN,
     email: { transport, apiUrl: config.EMAIL_API_URL, apiKey: config.EMAIL_API_KEY, from: config.EMAIL_FROM },
   };
 }

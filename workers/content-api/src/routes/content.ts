@@ -58,6 +58,7 @@ export const createContent = defineRoute({
     "organization's media; anything else is 404 MEDIA_NOT_FOUND, exactly like a missing id. The slug must be free among your live personal " +
     `content, or among the organization's (409 SLUG_TAKEN). ${RULES}`,
   access: 'session',
+  idempotent: true,
   authorization:
     'Content under an organization needs the owner or admin role there (403; 404 for an unknown organization).',
   request: { body: jsonBody(CreateContentSchema) },

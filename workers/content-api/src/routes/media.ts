@@ -58,6 +58,7 @@ export const createMedia = defineRoute({
     `Declares the file (type, a MIME type of that type, exact size ≤ ${MEDIA_MAX_BYTES} bytes) and returns a signed upload URL ` +
     `valid for ${UPLOAD_URL_TTL_SECONDS / 60} minutes. With organizationId the media belongs to that organization. ${LIFECYCLE}`,
   access: 'session',
+  idempotent: true,
   authorization: 'Media of an organization needs the owner or admin role there (403; 404 for an unknown organization).',
   request: { body: jsonBody(CreateMediaSchema) },
   responses: {

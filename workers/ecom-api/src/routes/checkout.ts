@@ -22,6 +22,7 @@ export const createCheckoutSession = defineRoute({
     '- 503: the payment provider or the database is unavailable, or payments are not configured.',
   ].join('\n'),
   access: 'session',
+  idempotent: true,
   request: { body: jsonBody(CreateCheckoutSessionSchema) },
   responses: {
     201: json(CheckoutSessionSchema, 'Checkout Session created: redirect the buyer to checkoutUrl', {

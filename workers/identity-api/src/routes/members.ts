@@ -47,6 +47,7 @@ export const addOrganizationMember = defineRoute({
   description:
     'Name the user by exactly one of email or userId. 404 USER_NOT_FOUND when no user matches, 409 ALREADY_MEMBER when already a member.',
   access: 'session',
+  idempotent: true,
   authorization:
     'Owners and admins add members; only owners may grant the admin or owner role (403 ORGANIZATION_ROLE_REQUIRED otherwise).',
   request: { params: IdParamSchema, body: jsonBody(AddMemberSchema) },

@@ -34,6 +34,7 @@ export const createOrganization = defineRoute({
   description:
     'The caller becomes its owner in the same transaction. The slug must be free among live organizations; of two concurrent creates of one slug exactly one succeeds (409 SLUG_TAKEN for the other).',
   access: 'session',
+  idempotent: true,
   request: { body: jsonBody(CreateOrganizationSchema) },
   responses: { 201: json(OrganizationSchema, 'Created; the caller is its owner', { example: EXAMPLE }) },
   errors: ['SLUG_TAKEN'],
