@@ -12,7 +12,11 @@ const secret = z.string().min(1).optional();
 export const EcomEnv = baseEnv.extend({
   /** sk_live_… / sk_test_… (a Wrangler secret). Without it checkout answers 503 PAYMENTS_NOT_CONFIGURED. */
   STRIPE_SECRET_KEY: secret,
-  /** A local Stripe stand-in (npm run dev) or test server; ignored unless ENVIRONMENT is development or test. */
+  /**
+   * A local Stripe stand-in (npm run dev, npm run preview) or test server. Honoured in development and test; in
+   * staging and production only when it is a loopback host (the production-mode preview on one machine): a deployed
+   * Worker cannot reach a loopback address, so it can never send the key anywhere but api.stripe.com.
+   */
   STRIPE_API_HOST: z.string().optional(),
   STRIPE_API_PORT: z
     .string()
@@ -33,9 +37,13 @@ export type EcomConfig = z.output<typeof EcomEnv>;
 
 export const ecomConfig = (c: { env: unknown }) => readConfig(EcomEnv, c);
 
-/** How to reach Stripe: a production worker always talks to api.stripe.com. */
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/** How to reach Stripe: a deployed worker always talks to api.stripe.com (see STRIPE_API_HOST). */
 export function stripeSettings(config: EcomConfig): StripeSettings {
-  const local = isLocalEnvironment(config.ENVIRONMENT);
+  const local =
+    isLocalEnvironment(config.ENVIRONMENT) ||
+    (config.STRIPE_API_HOST !== undefined && LOOPBACK_HOSTS.has(config.STRIPE_API_HOST));
   return {
     secretKey: config.STRIPE_SECRET_KEY,
     ...(local
