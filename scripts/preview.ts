@@ -86,6 +86,12 @@ async function startEmailSink(apiKey: string) {
   return { url: `http://127.0.0.1:${port}/send`, received, close: () => new Promise((r) => server.close(() => r(0))) };
 }
 
+/** What must be stopped however the script ends (the pooler is a child process). */
+const cleanups: Array<() => Promise<unknown>> = [];
+async function cleanup() {
+  for (const fn of cleanups.splice(0).reverse()) await fn().catch(() => undefined);
+}
+
 async function main() {
   const started = Date.now();
   const databaseUrl = process.env.DATABASE_URL;
@@ -147,15 +153,18 @@ async function main() {
     await dbNode.migrateUrl(databaseUrl);
   }
   const pooler = await dbNode.startPgBouncer({ serverUrl: databaseUrl });
+  cleanups.push(() => pooler.close());
   const hyperdrive = pooler.hyperdriveUrlFor(databaseUrl);
 
   // 4. The stand-ins for what the workers reach on the internet: an email API, the Stripe API.
   const email = await startEmailSink(secrets.EMAIL_API_KEY ?? '');
+  cleanups.push(() => email.close());
   const ecomUrl = `http://localhost:${DEV_PORTS['ecom-api']}`;
   const stripe = await startLocalStripe({
     port: STRIPE_PORT,
     webhook: { baseUrl: ecomUrl, secret: secrets.STRIPE_WEBHOOK_SECRET_BOOKING ?? '' },
   });
+  cleanups.push(() => stripe.close());
 
   const localVars: Record<WorkerName, Record<string, string>> = {
     auth: { WEB_APP_URL: WEB_ORIGIN, EMAIL_API_URL: email.url },
@@ -164,6 +173,8 @@ async function main() {
     'ecom-api': { CHECKOUT_REDIRECT_ORIGINS: WEB_ORIGIN, ...stripe.vars },
   };
 
+  // env.production has no localConnectionString (Hyperdrive ids only); wrangler's reader takes the local one from here.
+  process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = hyperdrive;
   const workers = WORKER_DIRS.map((w) => {
     const { workerOptions: o } = unstable_getMiniflareWorkerOptions(join(ROOT, 'workers', w, 'wrangler.jsonc'), ENV);
     const config = configs.find((c) => c.dir === w);
@@ -199,6 +210,7 @@ async function main() {
     r2Persist: join(persistRoot, 'r2'),
     durableObjectsPersist: join(persistRoot, 'do'),
   });
+  cleanups.push(() => mf.dispose());
   await mf.ready;
 
   const urls = Object.fromEntries(WORKER_DIRS.map((w) => [w, `http://localhost:${DEV_PORTS[w]}`])) as Record<
@@ -237,10 +249,7 @@ async function main() {
     if (closing) return;
     closing = true;
     console.log('• stopping the preview');
-    await mf.dispose().catch(() => undefined);
-    await stripe.close();
-    await email.close();
-    await pooler.close();
+    await cleanup();
     process.exit(0);
   };
   process.on('SIGINT', close);
@@ -249,5 +258,6 @@ async function main() {
 
 main().catch((e) => {
   console.error(e instanceof Error ? (e.stack ?? e.message) : e);
-  process.exit(1);
+  process.exitCode = 1;
+  void cleanup().finally(() => process.exit(1));
 });
