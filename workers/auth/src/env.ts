@@ -2,7 +2,7 @@
  * The auth worker's bindings, parsed once by the worker toolkit; handlers read them with `authConfig(c)`.
  */
 import { DomainError } from '@codex/domain';
-import { baseEnv, isLocalEnvironment, readConfig } from '@codex/worker-kit';
+import { baseEnv, isLocalEnvironment, readConfig, requiredSecrets } from '@codex/worker-kit';
 import { z } from 'zod';
 import { EMAIL_TRANSPORTS } from './email';
 
@@ -19,7 +19,12 @@ export const AuthEnv = baseEnv.extend({
   EMAIL_API_KEY: z.string().optional(),
   /** Sender address for the http transport, e.g. "Codex <no-reply@revelations.studio>". */
   EMAIL_FROM: z.string().optional(),
-});
+}).superRefine(
+  // wrangler.jsonc's secrets.required; the email API key only when the http transport (the deployed default) sends.
+  requiredSecrets({ BETTER_AUTH_SECRET: 32, EMAIL_API_KEY: 1 }, (name, config) =>
+    name === 'EMAIL_API_KEY' ? (config.EMAIL_TRANSPORT ?? 'http') === 'http' : true,
+  ),
+);
 export type AuthEnvConfig = z.output<typeof AuthEnv>;
 
 export const authEnv = (c: { env: unknown }) => readConfig(AuthEnv, c);

@@ -281,7 +281,7 @@ describe('configuration fails closed', () => {
     ['POST', '/api/auth/email/reset-password', { token: 'abc', newPassword: 'Valid-password-1' }],
   ];
 
-  it.each(routes)('%s %s answers 503 in production without BETTER_AUTH_SECRET', async (method, path, body) => {
+  it.each(routes)('%s %s answers 503 SERVICE_MISCONFIGURED in production without BETTER_AUTH_SECRET', async (method, path, body) => {
     const reg = await register(platform);
     const { res, body: out } = await send(platform, method, path, {
       ...(body !== undefined ? { body } : {}),
@@ -289,7 +289,8 @@ describe('configuration fails closed', () => {
       env: { ENVIRONMENT: 'production', BETTER_AUTH_SECRET: undefined },
     });
     expect(res.status).toBe(503);
-    expect(out.error.code).toBe('AUTH_NOT_CONFIGURED');
+    // A required secret missing makes the whole configuration invalid (README "Preview"), before any route runs.
+    expect(out.error.code).toBe('SERVICE_MISCONFIGURED');
     expect(await userRow(platform, 'cfg@example.test')).toBeUndefined();
   });
 

@@ -4,7 +4,7 @@
  */
 import { WEBHOOK_SECRET_VARS, type WebhookEndpoint } from '@codex/contract';
 import { parseRedirectOrigins, type StripeSettings } from '@codex/purchase';
-import { baseEnv, isLocalEnvironment, readConfig } from '@codex/worker-kit';
+import { baseEnv, isLocalEnvironment, readConfig, requiredSecrets } from '@codex/worker-kit';
 import { z } from 'zod';
 
 const secret = z.string().min(1).optional();
@@ -32,7 +32,10 @@ export const EcomEnv = baseEnv.extend({
   STRIPE_WEBHOOK_SECRET_CUSTOMER: secret,
   STRIPE_WEBHOOK_SECRET_CONNECT: secret,
   STRIPE_WEBHOOK_SECRET_DISPUTE: secret,
-});
+}).superRefine(
+  // The secrets wrangler.jsonc requires (the other endpoints' secrets stay optional: those endpoints answer 503).
+  requiredSecrets({ STRIPE_SECRET_KEY: 1, STRIPE_WEBHOOK_SECRET_BOOKING: 1, STRIPE_WEBHOOK_SECRET_PAYMENT: 1 }),
+);
 export type EcomConfig = z.output<typeof EcomEnv>;
 
 export const ecomConfig = (c: { env: unknown }) => readConfig(EcomEnv, c);
