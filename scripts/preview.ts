@@ -9,12 +9,13 @@
  *   DATABASE_URL=postgres://… npm run preview -- --generate-secrets   # writes .preview/.dev.vars (random secrets)
  *   DATABASE_URL=postgres://… npm run preview                         # secrets from the environment or that file
  *
- * Options: --secrets-file <path> (default .preview/.dev.vars), --generate-secrets (create the file when absent),
- * --no-migrate, --ready-file <path> (written with the URLs once everything answers; CI waits for it).
+ * Options: --secrets-file <path> (default .preview/.dev.vars; KV/R2/DO state is kept in `state/` beside it),
+ * --generate-secrets (write random secrets there when the file is absent), --port-base <n> (auth, content-api,
+ * identity-api, ecom-api on n…n+3 instead of the development ports), --no-migrate, --ready-file <path> (written with
+ * the URLs once every worker's /health answers 200; CI waits for it). STRIPE_LOCAL_PORT moves the Stripe stand-in.
  *
- * What differs from Cloudflare (README "Preview"): plain http on localhost (browsers and curl keep Secure cookies
- * for localhost), no edge in front (the preview sets CF-Connecting-IP itself? no: see README), the email API and
- * Stripe are local stand-ins.
+ * What differs from Cloudflare is listed in the README ("Preview"): plain http on localhost (browsers and curl keep
+ * Secure cookies for localhost), no edge in front setting CF-Connecting-IP, the email API and Stripe are stand-ins.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -105,6 +106,8 @@ async function main() {
   }
 
   // 1. The secrets every worker requires in production (`secrets.required` of wrangler.jsonc, env.production).
+  const portBase = argValue('--port-base');
+  const port = (w: WorkerName) => (portBase ? Number(portBase) + WORKER_DIRS.indexOf(w) : DEV_PORTS[w]);
   const configs = await Promise.all(WORKER_DIRS.map((w) => readWorkerConfig(w, ENV)));
   const required = [...new Set(configs.flatMap((c) => c.secrets))];
   const secretsFile = argValue('--secrets-file') ?? join(ROOT, '.preview', '.dev.vars');
@@ -159,7 +162,7 @@ async function main() {
   // 4. The stand-ins for what the workers reach on the internet: an email API, the Stripe API.
   const email = await startEmailSink(secrets.EMAIL_API_KEY ?? '');
   cleanups.push(() => email.close());
-  const ecomUrl = `http://localhost:${DEV_PORTS['ecom-api']}`;
+  const ecomUrl = `http://localhost:${port('ecom-api')}`;
   const stripe = await startLocalStripe({
     port: STRIPE_PORT,
     webhook: { baseUrl: ecomUrl, secret: secrets.STRIPE_WEBHOOK_SECRET_BOOKING ?? '' },
@@ -184,12 +187,12 @@ async function main() {
       scriptPath: bundles[w] as string,
       compatibilityDate: o.compatibilityDate,
       compatibilityFlags: o.compatibilityFlags,
-      unsafeDirectSockets: [{ host: '127.0.0.1', port: DEV_PORTS[w] }],
+      unsafeDirectSockets: [{ host: '127.0.0.1', port: port(w) }],
       bindings: {
         ...(o.bindings as Record<string, string>),
         // Production's vars with this machine's host names.
         ENVIRONMENT: 'production',
-        PUBLIC_URL: `http://localhost:${DEV_PORTS[w]}`,
+        PUBLIC_URL: `http://localhost:${port(w)}`,
         CORS_ORIGINS: WEB_ORIGIN,
         ...localVars[w],
         ...secretFor(w),
@@ -203,7 +206,8 @@ async function main() {
     };
   });
 
-  const persistRoot = join(ROOT, '.preview', 'state');
+  // KV, R2 and Durable Object state beside the secrets file (a run with its own secrets gets its own state).
+  const persistRoot = join(dirname(secretsFile), 'state');
   const mf = new Miniflare({
     workers: workers as never,
     kvPersist: join(persistRoot, 'kv'),
@@ -213,7 +217,7 @@ async function main() {
   cleanups.push(() => mf.dispose());
   await mf.ready;
 
-  const urls = Object.fromEntries(WORKER_DIRS.map((w) => [w, `http://localhost:${DEV_PORTS[w]}`])) as Record<
+  const urls = Object.fromEntries(WORKER_DIRS.map((w) => [w, `http://localhost:${port(w)}`])) as Record<
     WorkerName,
     string
   >;
@@ -235,7 +239,7 @@ async function main() {
       `  email API     ${email.url} (stand-in; links printed below)`,
       `  Stripe API    ${stripe.url} (stand-in; events must be livemode:true — production ignores test-mode events)`,
       `  CORS origin   ${WEB_ORIGIN}`,
-      '  contract      CONTRACT_BASE_URL=local npx vitest run --project node test/contract/contract.test.ts',
+      `  contract      CONTRACT_BASE_URL='${JSON.stringify(urls)}' CONTRACT_SECURE_COOKIES=1 npx vitest run --project node test/contract/contract.test.ts`,
       '',
     ].join('\n'),
   );
