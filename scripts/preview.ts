@@ -25,7 +25,7 @@ import { dirname, join, relative } from 'node:path';
 import { DEV_PORTS, type WorkerName } from '@codex/local';
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
-import { bundleWorker, readWorkerConfig, ROOT } from './lib/wrangler';
+import { bundleWorker, ROOT, readWorkerConfig } from './lib/wrangler';
 import { startLocalStripe } from './stripe/local-stripe';
 
 const ENV = 'production';

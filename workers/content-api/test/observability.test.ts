@@ -85,7 +85,9 @@ describe('one request id across content-api → auth', () => {
     expect(lines.filter((l) => l.msg === 'request' && l.path === '/api/auth/session')).toHaveLength(1);
     // The lookup refilled the cache, from the session row.
     expect(await platform.db.select().from(sessions).where(eq(sessions.userId, user.id))).toHaveLength(1);
-    expect(await platform.kv.AUTH_SESSION_KV.get(await sessionCacheKey(sessionTokenOf(cookieValueOf(user.cookie))))).not.toBeNull();
+    expect(
+      await platform.kv.AUTH_SESSION_KV.get(await sessionCacheKey(sessionTokenOf(cookieValueOf(user.cookie)))),
+    ).not.toBeNull();
   });
 });
 
@@ -141,9 +143,14 @@ describe('authentication events', () => {
   it('a rate-limit refusal is one structured warning with the refused request id and no IP', async () => {
     const ip = freshIp();
     const attempt = () =>
-      post('auth', '/api/auth/email/login', { email: `nobody-${uid()}@example.test`, password: 'Wrong-password-1' }, {
-        'cf-connecting-ip': ip,
-      });
+      post(
+        'auth',
+        '/api/auth/email/login',
+        { email: `nobody-${uid()}@example.test`, password: 'Wrong-password-1' },
+        {
+          'cf-connecting-ip': ip,
+        },
+      );
     let refused: Response | undefined;
     for (let i = 0; i < 20 && !refused; i++) {
       const res = await attempt();
