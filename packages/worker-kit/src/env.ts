@@ -95,3 +95,35 @@ export function readConfig<S extends z.ZodType<BaseConfig>>(schema: S, c: { env:
   if (!parsed.ok) throw new DomainError('SERVICE_MISCONFIGURED', 'The service is not configured correctly');
   return parsed.config;
 }
+
+/**
+ * The secrets a deployed worker cannot run without (its wrangler.jsonc `secrets.required`), as a refinement of its
+ * env schema: outside development and test a missing (or too short) one makes the whole configuration invalid, so
+ * every request but /health answers 503 SERVICE_MISCONFIGURED and the log names the secret (never a value).
+ * `minLengths` maps each secret to its minimum length (1: present and not empty).
+ *
+ *   export const AuthEnv = baseEnv.extend({ … }).superRefine(requiredSecrets({ BETTER_AUTH_SECRET: 32 }));
+ */
+export function requiredSecrets<C extends { ENVIRONMENT: Environment }>(
+  minLengths: Record<string, number>,
+  /** Whether a secret is needed by this configuration (default: always), e.g. an API key only with its transport. */
+  needed: (name: string, config: C) => boolean = () => true,
+) {
+  return (config: C, ctx: z.RefinementCtx) => {
+    if (isLocalEnvironment(config.ENVIRONMENT)) return;
+    for (const [name, min] of Object.entries(minLengths)) {
+      if (!needed(name, config)) continue;
+      const value = (config as Record<string, unknown>)[name];
+      if (typeof value !== 'string' || value.length < Math.max(1, min)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [name],
+          message:
+            typeof value === 'string' && value.length > 0
+              ? `required secret shorter than ${min} characters`
+              : 'required secret missing',
+        });
+      }
+    }
+  };
+}

@@ -79,7 +79,8 @@ export async function startTarget(contract: Contract): Promise<Target> {
       workers,
       platform: undefined,
       apps: {},
-      secure: (worker) => (bases[worker] ?? '').startsWith('https:'),
+      // CONTRACT_SECURE_COOKIES=1: a production-mode stack on plain http (npm run preview) must set Secure all the same.
+      secure: (worker) => process.env.CONTRACT_SECURE_COOKIES === '1' || (bases[worker] ?? '').startsWith('https:'),
       async send(worker, path, init) {
         const base = bases[worker];
         if (!base) throw new Error(`no base URL for worker ${worker}`);

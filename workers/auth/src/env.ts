@@ -2,32 +2,39 @@
  * The auth worker's bindings, parsed once by the worker toolkit; handlers read them with `authConfig(c)`.
  */
 import { DomainError } from '@codex/domain';
-import { baseEnv, isLocalEnvironment, readConfig } from '@codex/worker-kit';
+import { baseEnv, isLocalEnvironment, readConfig, requiredSecrets } from '@codex/worker-kit';
 import { z } from 'zod';
 import { EMAIL_TRANSPORTS } from './email';
 
-export const AuthEnv = baseEnv.extend({
-  /** Signs session cookies and verification tokens (a Wrangler secret, ≥ 32 characters outside development/test). */
-  BETTER_AUTH_SECRET: z.string().optional(),
-  /** The web app: password reset links point to `${WEB_APP_URL}/reset-password?token=...`. */
-  WEB_APP_URL: z.url().optional(),
-  /** console (development/test default) | memory (tests) | http (default elsewhere). */
-  EMAIL_TRANSPORT: z.enum(EMAIL_TRANSPORTS).optional(),
-  /** The HTTP email API the `http` transport POSTs {from, to, subject, text, kind} to. */
-  EMAIL_API_URL: z.url().optional(),
-  /** Bearer token for EMAIL_API_URL (a Wrangler secret). */
-  EMAIL_API_KEY: z.string().optional(),
-  /** Sender address for the http transport, e.g. "Codex <no-reply@revelations.studio>". */
-  EMAIL_FROM: z.string().optional(),
-  /**
-   * The Domain attribute of the session cookie, e.g. `.revelations.studio`: the cookie then reaches every worker's
-   * host under it (auth., content-api., identity-api., ecom-api.), not only the auth worker's. Unset: host-only.
-   */
-  COOKIE_DOMAIN: z
-    .string()
-    .regex(/^\.?[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'a domain with a dot, e.g. .revelations.studio')
-    .optional(),
-});
+export const AuthEnv = baseEnv
+  .extend({
+    /** Signs session cookies and verification tokens (a Wrangler secret, ≥ 32 characters outside development/test). */
+    BETTER_AUTH_SECRET: z.string().optional(),
+    /** The web app: password reset links point to `${WEB_APP_URL}/reset-password?token=...`. */
+    WEB_APP_URL: z.url().optional(),
+    /** console (development/test default) | memory (tests) | http (default elsewhere). */
+    EMAIL_TRANSPORT: z.enum(EMAIL_TRANSPORTS).optional(),
+    /** The HTTP email API the `http` transport POSTs {from, to, subject, text, kind} to. */
+    EMAIL_API_URL: z.url().optional(),
+    /** Bearer token for EMAIL_API_URL (a Wrangler secret). */
+    EMAIL_API_KEY: z.string().optional(),
+    /** Sender address for the http transport, e.g. "Codex <no-reply@revelations.studio>". */
+    EMAIL_FROM: z.string().optional(),
+    /**
+     * The Domain attribute of the session cookie, e.g. `.revelations.studio`: the cookie then reaches every worker's
+     * host under it (auth., content-api., identity-api., ecom-api.), not only the auth worker's. Unset: host-only.
+     */
+    COOKIE_DOMAIN: z
+      .string()
+      .regex(/^\.?[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'a domain with a dot, e.g. .revelations.studio')
+      .optional(),
+  })
+  .superRefine(
+    // wrangler.jsonc's secrets.required; the email API key only when the http transport (the deployed default) sends.
+    requiredSecrets({ BETTER_AUTH_SECRET: 32, EMAIL_API_KEY: 1 }, (name, config) =>
+      name === 'EMAIL_API_KEY' ? (config.EMAIL_TRANSPORT ?? 'http') === 'http' : true,
+    ),
+  );
 export type AuthEnvConfig = z.output<typeof AuthEnv>;
 
 export const authEnv = (c: { env: unknown }) => readConfig(AuthEnv, c);

@@ -57,6 +57,16 @@ function cookieValueOf(setCookie: string): string | undefined {
   }
 }
 
+/** A keyed, non-reversible tag of an email address for logs: HMAC-SHA-256(secret, lower-cased address), 16 hex. */
+export async function emailFingerprint(secret: string, email: string): Promise<string> {
+  const enc = new TextEncoder();
+  const key = await crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
+  const mac = await crypto.subtle.sign('HMAC', key, enc.encode(`codex-email:${email.trim().toLowerCase()}`));
+  return [...new Uint8Array(mac).slice(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** The payload of better-auth's verification token (its signature was checked by better-auth). */
 function jwtPayload(token: string): { email?: unknown; userId?: unknown } {
   const part = token.split('.')[1] ?? '';
@@ -93,6 +103,22 @@ export class AuthService {
     return this.deps.kv;
   }
 
+  /**
+   * One structured authentication event (`event: "auth.<what>"`), tied to the request by the logger's requestId.
+   * No PII: a user id at most, and for attempts on an email address a keyed fingerprint of it (an HMAC under the
+   * worker's secret, 16 hex digits): it groups attempts on one address without revealing it.
+   */
+  private async event(
+    event: string,
+    fields: { userId?: string; email?: string; reason?: string },
+    level: 'info' | 'warn' = 'info',
+  ) {
+    const { email, ...rest } = fields;
+    const out: Record<string, unknown> = { event, ...rest };
+    if (email !== undefined) out.emailFingerprint = await emailFingerprint(this.deps.settings.secret, email);
+    this.deps.log[level]('auth event', out);
+  }
+
   /** Headers better-auth gets: the session cookie (only ours) and what it records on a session. */
   private headers(cookieValue?: string) {
     const h = new Headers();
@@ -125,7 +151,10 @@ export class AuthService {
       })
       .catch(async (e: unknown) => {
         const code = betterAuthCode(e);
-        if (code === 'USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL' || code === 'USER_ALREADY_EXISTS') throw this.emailTaken();
+        if (code === 'USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL' || code === 'USER_ALREADY_EXISTS') {
+          await this.event('auth.register.failed', { email: input.email, reason: 'email_taken' }, 'warn');
+          throw this.emailTaken();
+        }
         // Our schema mirrors better-auth's checks; should they ever disagree, the answer is still a 400.
         if (e instanceof APIError && e.statusCode === 400) {
           throw new DomainError('VALIDATION_ERROR', 'Request validation failed', [
@@ -135,11 +164,16 @@ export class AuthService {
         if (code === 'FAILED_TO_CREATE_USER') {
           // A concurrent registration won the unique index between better-auth's check and its insert.
           const [existing] = await this.db.select({ id: users.id }).from(users).where(eq(users.email, input.email));
-          if (existing) throw this.emailTaken();
+          if (existing) {
+            await this.event('auth.register.failed', { email: input.email, reason: 'email_taken' }, 'warn');
+            throw this.emailTaken();
+          }
         }
         throw e;
       });
-    return this.newSession(result.response.user, sessionCookies(result.headers));
+    const created = await this.newSession(result.response.user, sessionCookies(result.headers));
+    await this.event('auth.register.succeeded', { userId: created.body.user.id });
+    return created;
   }
 
   private emailTaken() {
@@ -153,14 +187,17 @@ export class AuthService {
         headers: this.headers(),
         returnHeaders: true,
       })
-      .catch((e: unknown) => {
+      .catch(async (e: unknown) => {
         // Unknown email and wrong password get the same answer (better-auth hashes either way).
         if (e instanceof APIError && (e.statusCode === 401 || e.statusCode === 400)) {
+          await this.event('auth.login.failed', { email: input.email, reason: 'invalid_credentials' }, 'warn');
           throw new DomainError('INVALID_CREDENTIALS', 'Invalid email or password');
         }
         throw e;
       });
-    return this.newSession(result.response.user, sessionCookies(result.headers));
+    const created = await this.newSession(result.response.user, sessionCookies(result.headers));
+    await this.event('auth.login.succeeded', { userId: created.body.user.id });
+    return created;
   }
 
   /** The session behind a cookie value, from better-auth (the database); null when invalid or expired. */
@@ -185,13 +222,17 @@ export class AuthService {
 
   async signOut(cookieValue: string): Promise<WithCookie<{ success: true }>> {
     const found = await this.lookup(cookieValue);
-    if (!found) throw new DomainError('SESSION_INVALID', 'Session is invalid or expired');
+    if (!found) {
+      await this.event('auth.logout.failed', { reason: 'session_invalid' }, 'warn');
+      throw new DomainError('SESSION_INVALID', 'Session is invalid or expired');
+    }
     const token = found.session.token;
     const result = await this.runtime.auth.api.signOut({ headers: this.headers(cookieValue), returnHeaders: true });
     // better-auth logs and swallows a failed delete; never report success for a session that lives on.
     const [still] = await this.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.token, token));
     if (still) throw new DomainError('SIGNOUT_FAILED', 'Could not end the session, retry');
     await evictSessions(this.kv, [token]);
+    await this.event('auth.logout.succeeded', { userId: found.user.id });
     return { body: { success: true }, setCookies: sessionCookies(result.headers) };
   }
 
@@ -218,10 +259,12 @@ export class AuthService {
     const [user] = await this.db.select().from(users).where(eq(users.email, email));
     if (!user?.emailVerified) throw invalidToken();
     await this.evictUserSessions(user.id);
+    await this.event('auth.email_verified', { userId: user.id });
     return toAuthUser(user);
   }
 
   async sendResetPasswordEmail(email: string): Promise<void> {
+    await this.event('auth.password_reset.requested', { email });
     try {
       await this.runtime.auth.api.requestPasswordReset({ body: { email } });
     } catch (e) {
@@ -242,7 +285,10 @@ export class AuthService {
       .select({ userId: verificationTokens.value })
       .from(verificationTokens)
       .where(eq(verificationTokens.identifier, identifier));
-    if (!row || !UUID.test(row.userId)) throw invalidToken();
+    if (!row || !UUID.test(row.userId)) {
+      await this.event('auth.password_reset.failed', { reason: 'invalid_token' }, 'warn');
+      throw invalidToken();
+    }
     // Read the session tokens before better-auth revokes the rows: the cache entries go too.
     const before = await this.db
       .select({ token: sessions.token })
@@ -257,6 +303,7 @@ export class AuthService {
             { field: 'newPassword', message: e.message, code: 'too_small' },
           ]);
         }
+        await this.event('auth.password_reset.failed', { userId: row.userId, reason: 'invalid_token' }, 'warn');
         throw invalidToken();
       }
       throw e;
@@ -265,6 +312,7 @@ export class AuthService {
       this.kv,
       before.map((s) => s.token),
     );
+    await this.event('auth.password_reset.completed', { userId: row.userId });
     // Any other reset link of this user dies with this one.
     await this.db
       .delete(verificationTokens)

@@ -281,17 +281,21 @@ describe('configuration fails closed', () => {
     ['POST', '/api/auth/email/reset-password', { token: 'abc', newPassword: 'Valid-password-1' }],
   ];
 
-  it.each(routes)('%s %s answers 503 in production without BETTER_AUTH_SECRET', async (method, path, body) => {
-    const reg = await register(platform);
-    const { res, body: out } = await send(platform, method, path, {
-      ...(body !== undefined ? { body } : {}),
-      cookie: reg.cookie,
-      env: { ENVIRONMENT: 'production', BETTER_AUTH_SECRET: undefined },
-    });
-    expect(res.status).toBe(503);
-    expect(out.error.code).toBe('AUTH_NOT_CONFIGURED');
-    expect(await userRow(platform, 'cfg@example.test')).toBeUndefined();
-  });
+  it.each(routes)(
+    '%s %s answers 503 SERVICE_MISCONFIGURED in production without BETTER_AUTH_SECRET',
+    async (method, path, body) => {
+      const reg = await register(platform);
+      const { res, body: out } = await send(platform, method, path, {
+        ...(body !== undefined ? { body } : {}),
+        cookie: reg.cookie,
+        env: { ENVIRONMENT: 'production', BETTER_AUTH_SECRET: undefined },
+      });
+      expect(res.status).toBe(503);
+      // A required secret missing makes the whole configuration invalid (README "Preview"), before any route runs.
+      expect(out.error.code).toBe('SERVICE_MISCONFIGURED');
+      expect(await userRow(platform, 'cfg@example.test')).toBeUndefined();
+    },
+  );
 
   it('answers 503 in the envelope on every route when the database is unreachable (never a 500, never a crash)', async () => {
     const reg = await register(platform);

@@ -4,14 +4,16 @@
  */
 import { MIN_SIGNING_SECRET_LENGTH } from '@codex/content';
 import { DomainError } from '@codex/domain';
-import { baseEnv, binding, isLocalEnvironment, readConfig } from '@codex/worker-kit';
+import { baseEnv, binding, isLocalEnvironment, readConfig, requiredSecrets } from '@codex/worker-kit';
 import { z } from 'zod';
 
-export const ContentEnv = baseEnv.extend({
-  /** Signs upload and streaming URLs (a Wrangler secret, ≥ 32 characters). Only development/test fall back. */
-  STREAMING_URL_SECRET: z.string().optional(),
-  MEDIA_BUCKET: binding<R2Bucket>().optional(),
-});
+export const ContentEnv = baseEnv
+  .extend({
+    /** Signs upload and streaming URLs (a Wrangler secret, ≥ 32 characters). Only development/test fall back. */
+    STREAMING_URL_SECRET: z.string().optional(),
+    MEDIA_BUCKET: binding<R2Bucket>().optional(),
+  })
+  .superRefine(requiredSecrets({ STREAMING_URL_SECRET: MIN_SIGNING_SECRET_LENGTH }));
 export type ContentConfig = z.output<typeof ContentEnv>;
 
 export const contentConfig = (c: { env: unknown }) => readConfig(ContentEnv, c);

@@ -478,7 +478,8 @@ describe('the URL-signing secret', () => {
     const res = await direct('/api/media', createInit(owner, title), { ENVIRONMENT: 'production', ...extra });
     expect(res.status).toBe(503);
     const body = await json(res);
-    expect(body.error).toEqual({ code: 'SIGNING_NOT_CONFIGURED', message: 'Signed URLs are not configured' });
+    // A required secret missing or short invalidates the whole configuration: every route but /health answers 503.
+    expect(body.error).toEqual({ code: 'SERVICE_MISCONFIGURED', message: 'The service is not configured correctly' });
     expect(await platform.db.select().from(mediaItems).where(eq(mediaItems.title, title))).toHaveLength(0);
   });
 
