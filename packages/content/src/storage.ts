@@ -33,14 +33,17 @@ export async function putStream(
     throw new Error('FixedLengthStream is not available in this runtime (in Node, import @codex/local first)');
   }
   let received = 0;
+  // Set only when the body itself is the wrong length; a put that fails for any other reason (storage down, before
+  // or while reading the body) is rethrown as it is.
+  let mismatch: BodyLengthMismatchError | undefined;
   const guard = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       received += chunk.byteLength;
-      if (received > size) controller.error(new BodyLengthMismatchError(size, received));
+      if (received > size) controller.error((mismatch = new BodyLengthMismatchError(size, received)));
       else controller.enqueue(chunk);
     },
     flush(controller) {
-      if (received !== size) controller.error(new BodyLengthMismatchError(size, received));
+      if (received !== size) controller.error((mismatch = new BodyLengthMismatchError(size, received)));
     },
   });
   try {
@@ -48,7 +51,7 @@ export async function putStream(
       httpMetadata: { contentType },
     });
   } catch (e) {
-    if (received !== size) throw new BodyLengthMismatchError(size, received);
+    if (mismatch) throw mismatch;
     throw e;
   }
 }
