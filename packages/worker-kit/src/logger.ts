@@ -46,9 +46,17 @@ export function redactMessage(message: string): string {
   return message.replace(EMAIL, '[email]').replace(QUOTED, '"…"').replace(TOKEN_LIKE, '[redacted]').slice(0, 200);
 }
 
-/** Whether an error is drizzle's wrapper of a failed query, which carries the SQL and its bound parameters. */
+/**
+ * Whether an error is drizzle's wrapper of a failed query, whose message is "Failed query: <sql> params: <the bound
+ * values>". (PGlite's own errors also carry `query` and `params` fields, but their message is the server's.)
+ */
 function isQueryWrapper(e: object) {
-  return (e as { name?: unknown }).name === 'DrizzleQueryError' || ('params' in e && 'query' in e);
+  const message = (e as { message?: unknown }).message;
+  return (
+    e.constructor?.name === 'DrizzleQueryError' ||
+    (e as { name?: unknown }).name === 'DrizzleQueryError' ||
+    (typeof message === 'string' && message.startsWith('Failed query:'))
+  );
 }
 
 /** FNV-1a, 32 bits, hex: a stable fingerprint that groups occurrences of the same error. */
@@ -77,7 +85,10 @@ export function describeError(err: unknown, withStack = false): Record<string, u
   let message: string | undefined;
   let query: string | undefined;
   for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
-    classes.push((e as Error).name || e.constructor?.name || 'object');
+    // The class: its constructor's name where it says more than the generic `name` (drizzle's wrappers say Error).
+    const ctor = e.constructor?.name;
+    const name = (e as Error).name;
+    classes.push(ctor && ctor !== 'Object' && (!name || name === 'Error') ? ctor : name || ctor || 'object');
     if (isQueryWrapper(e)) {
       const q = (e as { query?: unknown }).query;
       if (typeof q === 'string') query = q;
