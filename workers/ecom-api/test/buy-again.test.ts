@@ -93,7 +93,8 @@ describe('buying again after a refund', () => {
       expect((await json(before)).error.code).toBe('NO_PURCHASE');
 
       const requestsBefore = t.stripe.requests.length;
-      const { sessionId, checkoutUrl } = await checkout(item.id);
+      // Round 2 names the content in upper case: the same content (ids are canonical).
+      const { sessionId, checkoutUrl } = await checkout(round === 2 ? item.id.toUpperCase() : item.id);
       // Never a session that was already paid (and refunded).
       expect(sessions).not.toContain(sessionId);
       expect(checkoutUrl).toContain(sessionId);
