@@ -39,11 +39,16 @@ export async function putStream(
   const guard = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       received += chunk.byteLength;
-      if (received > size) controller.error((mismatch = new BodyLengthMismatchError(size, received)));
-      else controller.enqueue(chunk);
+      if (received > size) {
+        mismatch = new BodyLengthMismatchError(size, received);
+        controller.error(mismatch);
+      } else controller.enqueue(chunk);
     },
     flush(controller) {
-      if (received !== size) controller.error((mismatch = new BodyLengthMismatchError(size, received)));
+      if (received !== size) {
+        mismatch = new BodyLengthMismatchError(size, received);
+        controller.error(mismatch);
+      }
     },
   });
   try {
