@@ -264,7 +264,7 @@ export interface paths {
          * Create content (as a draft)
          * @description Created with status draft. mediaItemId must be media you manage: your personal media, or — for organization content — the organization's media; anything else is 404 MEDIA_NOT_FOUND, exactly like a missing id. The slug must be free among your live personal content, or among the organization's (409 SLUG_TAKEN). Rules (422): purchased_only needs priceCents (PRICE_REQUIRED); members_only needs organizationId (ORGANIZATION_REQUIRED); the media type must match contentType (MEDIA_TYPE_MISMATCH).
          *
-         *     **Who may call it:** A signed-in user (codex-session cookie). Content under an organization needs the owner or admin role there (403; 404 for an unknown organization). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
+         *     **Who may call it:** A signed-in user (codex-session cookie). Any signed-in user creates personal content (they become its creator and only manager). Content under an organization needs the owner or admin role there (403 ORGANIZATION_ROLE_REQUIRED; 404 for an unknown organization) and is then managed by its owners and admins. Rate limit: 100 requests per 60 s per user (per IP when anonymous).
          */
         post: operations["createContent"];
         delete?: never;
@@ -315,7 +315,7 @@ export interface paths {
          * Delete content
          * @description A soft delete: the content disappears from every read and stream, and its slug becomes free.
          *
-         *     **Who may call it:** A signed-in user (codex-session cookie). Who manages content: personal content, its creator; organization content, the owners and admins of the organization (whoever created it). Anyone else gets 404 for content they cannot see (drafts) and 403 for published content they do not manage (NOT_CONTENT_OWNER for personal content, ORGANIZATION_ROLE_REQUIRED for organization content). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
+         *     **Who may call it:** A signed-in user (codex-session cookie). Who manages content: personal content, its creator only; organization content, the current owners and admins of the organization, whoever created it (a plain member, a former member or a demoted admin manages none of it, their own included). Anyone else gets 404 for content they cannot see (drafts) and 403 for published content they do not manage (NOT_CONTENT_OWNER for personal content, ORGANIZATION_ROLE_REQUIRED for organization content). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
          */
         delete: operations["deleteContent"];
         options?: never;
@@ -324,7 +324,7 @@ export interface paths {
          * Update content
          * @description Only the fields sent change (at least one); the rules are checked on the result. Rules (422): purchased_only needs priceCents (PRICE_REQUIRED); members_only needs organizationId (ORGANIZATION_REQUIRED); the media type must match contentType (MEDIA_TYPE_MISMATCH). Published content must keep ready media (422 MEDIA_NOT_READY / MEDIA_REQUIRED). The organization cannot be changed.
          *
-         *     **Who may call it:** A signed-in user (codex-session cookie). Who manages content: personal content, its creator; organization content, the owners and admins of the organization (whoever created it). Anyone else gets 404 for content they cannot see (drafts) and 403 for published content they do not manage (NOT_CONTENT_OWNER for personal content, ORGANIZATION_ROLE_REQUIRED for organization content). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
+         *     **Who may call it:** A signed-in user (codex-session cookie). Who manages content: personal content, its creator only; organization content, the current owners and admins of the organization, whoever created it (a plain member, a former member or a demoted admin manages none of it, their own included). Anyone else gets 404 for content they cannot see (drafts) and 403 for published content they do not manage (NOT_CONTENT_OWNER for personal content, ORGANIZATION_ROLE_REQUIRED for organization content). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
          */
         patch: operations["updateContent"];
         trace?: never;
@@ -342,7 +342,7 @@ export interface paths {
          * Publish content
          * @description draft → published (already published: returned unchanged). The media must be ready: 422 MEDIA_REQUIRED without media, 422 MEDIA_NOT_READY with the media status otherwise.
          *
-         *     **Who may call it:** A signed-in user (codex-session cookie). Who manages content: personal content, its creator; organization content, the owners and admins of the organization (whoever created it). Anyone else gets 404 for content they cannot see (drafts) and 403 for published content they do not manage (NOT_CONTENT_OWNER for personal content, ORGANIZATION_ROLE_REQUIRED for organization content). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
+         *     **Who may call it:** A signed-in user (codex-session cookie). Who manages content: personal content, its creator only; organization content, the current owners and admins of the organization, whoever created it (a plain member, a former member or a demoted admin manages none of it, their own included). Anyone else gets 404 for content they cannot see (drafts) and 403 for published content they do not manage (NOT_CONTENT_OWNER for personal content, ORGANIZATION_ROLE_REQUIRED for organization content). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
          */
         post: operations["publishContent"];
         delete?: never;
@@ -364,7 +364,7 @@ export interface paths {
          * Unpublish content
          * @description published → draft (a draft is returned unchanged). It disappears for everyone but its managers, streaming URLs included.
          *
-         *     **Who may call it:** A signed-in user (codex-session cookie). Who manages content: personal content, its creator; organization content, the owners and admins of the organization (whoever created it). Anyone else gets 404 for content they cannot see (drafts) and 403 for published content they do not manage (NOT_CONTENT_OWNER for personal content, ORGANIZATION_ROLE_REQUIRED for organization content). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
+         *     **Who may call it:** A signed-in user (codex-session cookie). Who manages content: personal content, its creator only; organization content, the current owners and admins of the organization, whoever created it (a plain member, a former member or a demoted admin manages none of it, their own included). Anyone else gets 404 for content they cannot see (drafts) and 403 for published content they do not manage (NOT_CONTENT_OWNER for personal content, ORGANIZATION_ROLE_REQUIRED for organization content). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
          */
         post: operations["unpublishContent"];
         delete?: never;
@@ -386,7 +386,7 @@ export interface paths {
          * Create a media item and get its upload URL
          * @description Declares the file (type, a MIME type of that type, exact size ≤ 5368709120 bytes) and returns a signed upload URL valid for 15 minutes. With organizationId the media belongs to that organization. Lifecycle: uploading → transcoding → ready | failed. POST /api/media creates the item in uploading; the upload (PUT to the signed URL) stores the bytes and moves it to transcoding; then the transcoding results are reported with PATCH status=ready (durationSeconds, plus width and height for video; hlsMasterKey/thumbnailKey optional, relative to the media folder) or status=failed. Until a transcoding service exists a manager reports them. ready and failed are final; any other move is 422 INVALID_TRANSITION. Storage keys are chosen by the server and never returned.
          *
-         *     **Who may call it:** A signed-in user (codex-session cookie). Media of an organization needs the owner or admin role there (403; 404 for an unknown organization). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
+         *     **Who may call it:** A signed-in user (codex-session cookie). Any signed-in user creates personal media (they become its creator and only manager). Media of an organization needs the owner or admin role there (403 ORGANIZATION_ROLE_REQUIRED; 404 for an unknown organization) and is then managed by its owners and admins. Rate limit: 100 requests per 60 s per user (per IP when anonymous).
          */
         post: operations["createMedia"];
         delete?: never;
@@ -406,7 +406,7 @@ export interface paths {
          * Get a media item
          * @description Lifecycle: uploading → transcoding → ready | failed. POST /api/media creates the item in uploading; the upload (PUT to the signed URL) stores the bytes and moves it to transcoding; then the transcoding results are reported with PATCH status=ready (durationSeconds, plus width and height for video; hlsMasterKey/thumbnailKey optional, relative to the media folder) or status=failed. Until a transcoding service exists a manager reports them. ready and failed are final; any other move is 422 INVALID_TRANSITION. Storage keys are chosen by the server and never returned.
          *
-         *     **Who may call it:** A signed-in user (codex-session cookie). Those who manage the media: personal media, its creator; organization media, the owners and admins of the organization. For anyone else the item does not exist (404). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
+         *     **Who may call it:** A signed-in user (codex-session cookie). Those who manage the media: personal media, its creator only; organization media, the current owners and admins of the organization, whoever created it (a plain member, a former member or a demoted admin manages none of it). For anyone else the item does not exist (404). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
          */
         get: operations["getMedia"];
         put?: never;
@@ -418,7 +418,7 @@ export interface paths {
          * Update a media item or report its transcoding result
          * @description title and description can change at any time. Lifecycle: uploading → transcoding → ready | failed. POST /api/media creates the item in uploading; the upload (PUT to the signed URL) stores the bytes and moves it to transcoding; then the transcoding results are reported with PATCH status=ready (durationSeconds, plus width and height for video; hlsMasterKey/thumbnailKey optional, relative to the media folder) or status=failed. Until a transcoding service exists a manager reports them. ready and failed are final; any other move is 422 INVALID_TRANSITION. Storage keys are chosen by the server and never returned. Video needs width and height with status ready (422 TRANSCODING_RESULTS_REQUIRED); audio has none (422 INVALID_TRANSCODING_RESULTS).
          *
-         *     **Who may call it:** A signed-in user (codex-session cookie). Those who manage the media: personal media, its creator; organization media, the owners and admins of the organization. For anyone else the item does not exist (404). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
+         *     **Who may call it:** A signed-in user (codex-session cookie). Those who manage the media: personal media, its creator only; organization media, the current owners and admins of the organization, whoever created it (a plain member, a former member or a demoted admin manages none of it). For anyone else the item does not exist (404). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
          */
         patch: operations["updateMedia"];
         trace?: never;
@@ -433,7 +433,7 @@ export interface paths {
         get?: never;
         /**
          * Upload the file of a media item (signed URL)
-         * @description The URL returned by POST /api/media is the credential: send the file to it exactly as given. The body is the raw file, streamed to storage (never buffered whole). Content-Type must equal the declared mimeType (415 CONTENT_TYPE_MISMATCH), Content-Length is required (411) and must equal the declared fileSizeBytes (422 SIZE_MISMATCH; 413 above the maximum). A forged or expired URL is 403 (INVALID_SIGNATURE / URL_EXPIRED); a second upload is 409 ALREADY_UPLOADED. On success the media moves to transcoding; on any refusal nothing changes.
+         * @description The URL returned by POST /api/media (to those who may create the media) is the credential: send the file to it exactly as given. The body is the raw file, streamed to storage (never buffered whole). Content-Type must equal the declared mimeType (415 CONTENT_TYPE_MISMATCH), Content-Length is required (411) and must equal the declared fileSizeBytes (422 SIZE_MISMATCH; 413 above the maximum). A forged or expired URL is 403 (INVALID_SIGNATURE / URL_EXPIRED); a second upload is 409 ALREADY_UPLOADED. On success the media moves to transcoding; on any refusal nothing changes.
          *
          *     **Who may call it:** Whoever holds the signed URL the API returned (no session needed). Rate limit: 100 requests per 60 s per user (per IP when anonymous).
          */

@@ -5,7 +5,7 @@
  *   PostgreSQL server named by DATABASE_URL through one process-wide postgres.js pool (the driver of the
  *   production Hyperdrive path); either way connections live as long as the process, never one per request;
  *   all state persists under .data/ (git-ignored; delete it to start over);
- * - migrations applied by the platform on start (PGlite and DATABASE_URL alike) and the demo data seeded (seedDemoData, idempotent);
+ * - migrations applied by the platform on start (PGlite and DATABASE_URL alike) and the demo data seeded (seedDemoData, idempotent) with its media file (seedDemoMedia);
  * - the four workers served over HTTP on their wrangler dev ports, each request going to
  *   `app.fetch(request, env, ctx)` exactly as the Workers runtime calls it;
  * - the merged contract's docs (static Redocly page and Scalar over openapi/codex.yaml) on DOCS_PORT (42070);
@@ -19,7 +19,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { DEMO_CREATOR_EMAIL, DEMO_CREATOR_PASSWORD, DEMO_ORGANIZATION_SLUG, seedDemoData } from '@codex/database/seed';
+import {
+  DEMO_CREATOR_EMAIL,
+  DEMO_CREATOR_PASSWORD,
+  DEMO_ORGANIZATION_SLUG,
+  seedDemoData,
+  seedDemoMedia,
+} from '@codex/database/seed';
 import { DEV_PORTS, REPO_ROOT, startLocalPlatform, WORKERS, type WorkerName } from '@codex/local';
 import { app as authApp } from '@codex/worker-auth';
 import { app as contentApp } from '@codex/worker-content-api';
@@ -177,6 +183,8 @@ async function main() {
 
   try {
     await seedDemoData(platform.db);
+    // The demo media's file, so that every seeded content streams.
+    await seedDemoMedia(platform.bucket);
     for (const worker of WORKERS) {
       servers.push(
         await serveApp(APPS[worker], {

@@ -33,14 +33,22 @@ export async function putStream(
     throw new Error('FixedLengthStream is not available in this runtime (in Node, import @codex/local first)');
   }
   let received = 0;
+  // Set only when the body itself is the wrong length; a put that fails for any other reason (storage down, before
+  // or while reading the body) is rethrown as it is.
+  let mismatch: BodyLengthMismatchError | undefined;
   const guard = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       received += chunk.byteLength;
-      if (received > size) controller.error(new BodyLengthMismatchError(size, received));
-      else controller.enqueue(chunk);
+      if (received > size) {
+        mismatch = new BodyLengthMismatchError(size, received);
+        controller.error(mismatch);
+      } else controller.enqueue(chunk);
     },
     flush(controller) {
-      if (received !== size) controller.error(new BodyLengthMismatchError(size, received));
+      if (received !== size) {
+        mismatch = new BodyLengthMismatchError(size, received);
+        controller.error(mismatch);
+      }
     },
   });
   try {
@@ -48,7 +56,7 @@ export async function putStream(
       httpMetadata: { contentType },
     });
   } catch (e) {
-    if (received !== size) throw new BodyLengthMismatchError(size, received);
+    if (mismatch) throw mismatch;
     throw e;
   }
 }

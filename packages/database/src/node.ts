@@ -374,4 +374,12 @@ export async function openTestDb(): Promise<TestDb> {
 }
 
 export type { SeedResult } from './seed';
-export { DEMO_CREATOR_EMAIL, DEMO_CREATOR_PASSWORD, DEMO_IDS, DEMO_ORGANIZATION_SLUG, seedDemoData } from './seed';
+export {
+  DEMO_CREATOR_EMAIL,
+  DEMO_CREATOR_PASSWORD,
+  DEMO_IDS,
+  DEMO_MEDIA,
+  DEMO_ORGANIZATION_SLUG,
+  seedDemoData,
+  seedDemoMedia,
+} from './seed';

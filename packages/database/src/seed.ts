@@ -1,10 +1,15 @@
 /**
  * Demo data for local development: one creator, one organization, one ready media item, two published content items.
- * Idempotent: running it again changes nothing but resetting the demo user's role, verification and password.
+ * Idempotent: running it again changes nothing but resetting the demo user's role, verification and password (and
+ * the demo media row, so that it describes the file seedDemoMedia stores).
+ *
+ * The media item is real: seedDemoMedia stores its file (a 4-second 160×120 WebM clip, assets/demo-clip.webm) in
+ * the media bucket under the row's storage key, so every seeded content streams.
  *
  * Kept out of the main entry (`@codex/database`) because bcryptjs imports Node's `crypto`; import it from
  * `@codex/database/seed` (or `@codex/database/node`).
  */
+import { readFile } from 'node:fs/promises';
 import bcrypt from 'bcryptjs';
 import type { Database } from './index';
 import { accounts, content, mediaItems, organizationMembers, organizations, users } from './schema';
@@ -19,6 +24,35 @@ export const DEMO_IDS = {
   publicContent: '5eed0000-0000-4000-8000-000000000002',
   paidContent: '5eed0000-0000-4000-8000-000000000003',
 } as const;
+
+/** The demo media's file: where it is stored, its type and size (the row says the same). */
+export const DEMO_MEDIA = {
+  storageKey: `media/${DEMO_IDS.mediaItem}/demo-clip.webm`,
+  mimeType: 'video/webm',
+  fileSizeBytes: 31_776,
+  durationSeconds: 4,
+  width: 160,
+  height: 120,
+} as const;
+
+/** The bytes of the demo media's file. */
+export async function demoMediaBytes(): Promise<Uint8Array> {
+  return new Uint8Array(await readFile(new URL('../assets/demo-clip.webm', import.meta.url)));
+}
+
+/** The part of an R2 bucket the seed needs. */
+export interface SeedBucket {
+  put(key: string, value: Uint8Array, options?: { httpMetadata?: { contentType?: string } }): Promise<unknown>;
+}
+
+/** Stores the demo media's file in the media bucket (idempotent: the same bytes under the same key). */
+export async function seedDemoMedia(bucket: SeedBucket): Promise<{ key: string; size: number }> {
+  const bytes = await demoMediaBytes();
+  if (bytes.byteLength !== DEMO_MEDIA.fileSizeBytes)
+    throw new Error('seed: assets/demo-clip.webm has an unexpected size');
+  await bucket.put(DEMO_MEDIA.storageKey, bytes, { httpMetadata: { contentType: DEMO_MEDIA.mimeType } });
+  return { key: DEMO_MEDIA.storageKey, size: bytes.byteLength };
+}
 
 export interface SeedResult {
   creatorId: string;
@@ -68,6 +102,18 @@ export async function seedDemoData(db: Database): Promise<SeedResult> {
       .onConflictDoNothing();
 
     const now = new Date();
+    const demoMedia = {
+      mimeType: DEMO_MEDIA.mimeType,
+      fileSizeBytes: DEMO_MEDIA.fileSizeBytes,
+      storageKey: DEMO_MEDIA.storageKey,
+      status: 'ready' as const,
+      durationSeconds: DEMO_MEDIA.durationSeconds,
+      width: DEMO_MEDIA.width,
+      height: DEMO_MEDIA.height,
+      // No HLS rendition or thumbnail is shipped: none is claimed.
+      hlsMasterKey: null,
+      thumbnailKey: null,
+    };
     await tx
       .insert(mediaItems)
       .values({
@@ -76,18 +122,11 @@ export async function seedDemoData(db: Database): Promise<SeedResult> {
         organizationId: org.id,
         title: 'Codex demo video',
         mediaType: 'video',
-        mimeType: 'video/mp4',
-        fileSizeBytes: 10_485_760,
-        storageKey: `media/${DEMO_IDS.mediaItem}/demo.mp4`,
-        status: 'ready',
-        durationSeconds: 120,
-        width: 1920,
-        height: 1080,
-        hlsMasterKey: `media/${DEMO_IDS.mediaItem}/hls/master.m3u8`,
-        thumbnailKey: `media/${DEMO_IDS.mediaItem}/thumbnail.jpg`,
+        ...demoMedia,
         uploadedAt: now,
       })
-      .onConflictDoNothing();
+      // An older seed described a file that was never stored: the row is brought in line with the shipped one.
+      .onConflictDoUpdate({ target: mediaItems.id, set: demoMedia });
 
     const common = {
       creatorId: creator.id,

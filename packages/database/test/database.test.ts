@@ -338,7 +338,13 @@ describe(`database (${process.env.DATABASE_URL ? 'server via a postgres.js pool'
     ]);
     const media = await db.query.mediaItems.findFirst({ where: (m, { eq }) => eq(m.id, first.mediaItemId) });
     expect(media?.status).toBe('ready');
-    expect(media?.storageKey).toBe(`media/${first.mediaItemId}/demo.mp4`);
+    // The row describes the file seedDemoMedia stores (workers/content-api/test/storage-faults.test.ts streams it).
+    expect(media).toMatchObject({
+      storageKey: `media/${first.mediaItemId}/demo-clip.webm`,
+      mimeType: 'video/webm',
+      fileSizeBytes: 31_776,
+      hlsMasterKey: null,
+    });
   });
 });
 

@@ -127,38 +127,34 @@ export class CheckoutService {
       JSON.stringify([buyer.id, item.id, item.priceCents, item.currency, input.successUrl, input.cancelUrl]),
     )}-${Math.floor(Date.now() / IDEMPOTENCY_WINDOW_MS)}`;
 
-    let session: Stripe.Checkout.Session;
-    try {
-      session = await this.stripe().checkout.sessions.create(
+    const params: Stripe.Checkout.SessionCreateParams = {
+      mode: 'payment',
+      line_items: [
         {
-          mode: 'payment',
-          line_items: [
-            {
-              quantity: 1,
-              price_data: {
-                currency: item.currency,
-                unit_amount: item.priceCents,
-                product_data: { name: item.title, metadata: { contentId: item.id } },
-              },
-            },
-          ],
-          success_url: input.successUrl,
-          cancel_url: input.cancelUrl,
-          client_reference_id: buyer.id,
-          customer_email: buyer.email,
-          metadata,
-          payment_intent_data: { metadata },
+          quantity: 1,
+          price_data: {
+            currency: item.currency,
+            unit_amount: item.priceCents,
+            product_data: { name: item.title, metadata: { contentId: item.id } },
+          },
         },
-        { idempotencyKey },
-      );
-    } catch (e) {
-      if (isStripeError(e)) {
-        throw new DomainError('PAYMENT_PROVIDER_UNAVAILABLE', 'The payment provider is unavailable, retry shortly');
-      }
-      throw e;
-    }
-    if (!session.id || !session.url) {
-      throw new DomainError('PAYMENT_PROVIDER_UNAVAILABLE', 'The payment provider returned no checkout URL');
+      ],
+      success_url: input.successUrl,
+      cancel_url: input.cancelUrl,
+      client_reference_id: buyer.id,
+      customer_email: buyer.email,
+      metadata,
+      payment_intent_data: { metadata },
+    };
+    // Inside the window a key returns the session it returned before — which may since have been paid (and
+    // refunded) or have expired. Such a session is never handed out again: a key derived from it opens a new one
+    // (the same new one for every retry, so a double click after a refund still gets one session; a chain, for
+    // a buyer who buys and is refunded more than once within the window).
+    let key = idempotencyKey;
+    let session = await this.openSession(params, key);
+    for (let hops = 0; hops < 20 && (await this.settled(session.id)); hops++) {
+      key = `${idempotencyKey}-after-${session.id}`;
+      session = await this.openSession(params, key);
     }
 
     // The same idempotency key returns the same session: the second insert is a no-op.
@@ -176,5 +172,33 @@ export class CheckoutService {
         .onConflictDoNothing({ target: purchases.stripeCheckoutSessionId }),
     );
     return { sessionId: session.id, checkoutUrl: session.url };
+  }
+
+  /** Whether a checkout session of ours is no longer open for payment (paid, refunded, failed or expired). */
+  private async settled(sessionId: string) {
+    const [row] = await withDatabase(() =>
+      this.db
+        .select({ status: purchases.status })
+        .from(purchases)
+        .where(eq(purchases.stripeCheckoutSessionId, sessionId))
+        .limit(1),
+    );
+    return row !== undefined && row.status !== 'pending';
+  }
+
+  private async openSession(params: Stripe.Checkout.SessionCreateParams, idempotencyKey: string) {
+    let session: Stripe.Checkout.Session;
+    try {
+      session = await this.stripe().checkout.sessions.create(params, { idempotencyKey });
+    } catch (e) {
+      if (isStripeError(e)) {
+        throw new DomainError('PAYMENT_PROVIDER_UNAVAILABLE', 'The payment provider is unavailable, retry shortly');
+      }
+      throw e;
+    }
+    if (!session.id || !session.url) {
+      throw new DomainError('PAYMENT_PROVIDER_UNAVAILABLE', 'The payment provider returned no checkout URL');
+    }
+    return session as Stripe.Checkout.Session & { url: string };
   }
 }

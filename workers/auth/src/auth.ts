@@ -7,7 +7,7 @@ import { PASSWORD_MIN_LENGTH } from '@codex/contract';
 import type { Database } from '@codex/database';
 import { accounts, sessions, users, verificationTokens } from '@codex/database';
 import { SESSION_COOKIE } from '@codex/domain';
-import { describeError, type Logger } from '@codex/worker-kit';
+import { describeError, type Logger, redactMessage } from '@codex/worker-kit';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { betterAuth } from 'better-auth/minimal';
 import { createEmailSender, deliver, resetPasswordEmail, verificationEmail } from './email';
@@ -56,7 +56,9 @@ function betterAuthLogger(log: Logger, level: string | undefined) {
       | 'error',
     log: (lvl: 'debug' | 'info' | 'warn' | 'error', message: string, ...args: unknown[]) => {
       const error = args.find((a) => a instanceof Error);
-      log[lvl](`better-auth: ${String(message).replace(EMAIL_LIKE, '[redacted-email]').slice(0, 300)}`, {
+      // A failed query's message quotes its bound parameters: cut there, then redact values, addresses and tokens.
+      const text = String(message).replace(/Failed query:[\s\S]*/, '[failed query]');
+      log[lvl](`better-auth: ${redactMessage(text.replace(EMAIL_LIKE, '[redacted-email]'))}`, {
         ...(error ? describeError(error) : {}),
       });
     },

@@ -5,7 +5,7 @@
  * - `http` (production default): POSTs JSON to EMAIL_API_URL with `Authorization: Bearer EMAIL_API_KEY`.
  * Email addresses are never logged.
  */
-import type { Logger } from '@codex/worker-kit';
+import { type Logger, redactMessage } from '@codex/worker-kit';
 
 export type EmailKind = 'verify-email' | 'reset-password';
 
@@ -93,7 +93,7 @@ export async function deliver(sender: EmailSender, message: EmailMessage, log: L
     log.error('email delivery failed', {
       kind: message.kind,
       transport: sender.transport,
-      reason: e instanceof Error ? e.message.slice(0, 200) : 'unknown',
+      reason: e instanceof Error ? redactMessage(e.message) : 'unknown',
     });
   }
 }

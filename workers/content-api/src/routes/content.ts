@@ -13,7 +13,8 @@ import { currentUser, defineRoute, getDb, json, jsonBody, noContent, routeGroup 
 const TAG = 'Content';
 
 const MANAGERS =
-  'Who manages content: personal content, its creator; organization content, the owners and admins of the organization (whoever created it). ' +
+  'Who manages content: personal content, its creator only; organization content, the current owners and admins of the organization, whoever created it ' +
+  '(a plain member, a former member or a demoted admin manages none of it, their own included). ' +
   'Anyone else gets 404 for content they cannot see (drafts) and 403 for published content they do not manage ' +
   '(NOT_CONTENT_OWNER for personal content, ORGANIZATION_ROLE_REQUIRED for organization content).';
 
@@ -60,7 +61,8 @@ export const createContent = defineRoute({
   access: 'session',
   idempotent: true,
   authorization:
-    'Content under an organization needs the owner or admin role there (403; 404 for an unknown organization).',
+    'Any signed-in user creates personal content (they become its creator and only manager). Content under an organization needs the owner ' +
+    'or admin role there (403 ORGANIZATION_ROLE_REQUIRED; 404 for an unknown organization) and is then managed by its owners and admins.',
   request: { body: jsonBody(CreateContentSchema) },
   responses: { 201: json(ContentSchema, 'Created as a draft', { example: DRAFT_EXAMPLE }) },
   errors: [

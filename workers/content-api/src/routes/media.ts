@@ -25,7 +25,8 @@ const LIFECYCLE =
   'ready and failed are final; any other move is 422 INVALID_TRANSITION. Storage keys are chosen by the server and never returned.';
 
 const MANAGERS =
-  'Those who manage the media: personal media, its creator; organization media, the owners and admins of the organization. For anyone else the item does not exist (404).';
+  'Those who manage the media: personal media, its creator only; organization media, the current owners and admins of the organization, whoever ' +
+  'created it (a plain member, a former member or a demoted admin manages none of it). For anyone else the item does not exist (404).';
 
 const MEDIA_EXAMPLE = {
   id: '5eed0000-0000-4000-8000-000000000002',
@@ -59,7 +60,9 @@ export const createMedia = defineRoute({
     `valid for ${UPLOAD_URL_TTL_SECONDS / 60} minutes. With organizationId the media belongs to that organization. ${LIFECYCLE}`,
   access: 'session',
   idempotent: true,
-  authorization: 'Media of an organization needs the owner or admin role there (403; 404 for an unknown organization).',
+  authorization:
+    'Any signed-in user creates personal media (they become its creator and only manager). Media of an organization needs the owner or admin ' +
+    'role there (403 ORGANIZATION_ROLE_REQUIRED; 404 for an unknown organization) and is then managed by its owners and admins.',
   request: { body: jsonBody(CreateMediaSchema) },
   responses: {
     201: json(CreateMediaResponseSchema, 'Created in uploading, with the upload URL', {
@@ -93,7 +96,7 @@ export const uploadMedia = defineRoute({
   tag: TAG,
   summary: 'Upload the file of a media item (signed URL)',
   description:
-    'The URL returned by POST /api/media is the credential: send the file to it exactly as given. The body is the raw file, streamed to storage ' +
+    'The URL returned by POST /api/media (to those who may create the media) is the credential: send the file to it exactly as given. The body is the raw file, streamed to storage ' +
     '(never buffered whole). Content-Type must equal the declared mimeType (415 CONTENT_TYPE_MISMATCH), Content-Length is required (411) and must equal ' +
     'the declared fileSizeBytes (422 SIZE_MISMATCH; 413 above the maximum). A forged or expired URL is 403 (INVALID_SIGNATURE / URL_EXPIRED); a second ' +
     'upload is 409 ALREADY_UPLOADED. On success the media moves to transcoding; on any refusal nothing changes.',
