@@ -67,12 +67,21 @@ export function tryItContract(doc: Obj, rewrite: (port: number) => string): { do
     for (const s of servers) all.add(s.url);
   };
   const out = structuredClone(doc);
-  fix(out);
   for (const item of Object.values(isObj(out.paths) ? out.paths : {})) {
     if (!isObj(item)) continue;
     fix(item);
-    for (const op of Object.values(item)) if (isObj(op) && 'responses' in op) fix(op);
+    for (const op of Object.values(item)) {
+      if (!isObj(op) || !('responses' in op)) continue;
+      // Scalar's try-it reads operation-level servers (not path-level ones): each operation gets its path's.
+      if (op.servers === undefined && item.servers !== undefined) op.servers = structuredClone(item.servers);
+      fix(op);
+    }
   }
+  // The document's own servers (shown beside the introduction): the local ones first as well.
+  const local = [...all].filter((url) => !/^https:/.test(url)).map((url) => ({ url, description: 'Local development' }));
+  const rest = Array.isArray(out.servers) ? (out.servers as Server[]) : [];
+  out.servers = [...local, ...rest.filter((s) => !local.some((l) => l.url === s.url))];
+  for (const s of rest) all.add(s.url);
   return { doc: out, servers: [...all] };
 }
 

@@ -19,6 +19,8 @@ import { app as ecomApp } from '@codex/worker-ecom-api';
 import { app as identityApp } from '@codex/worker-identity-api';
 import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
+// biome-ignore lint/suspicious/noExplicitAny: browser globals
+declare const document: any;
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docsApp } from '../../scripts/docs/app';
 import { type ServedApp, serveApp, WaitUntilTracker } from '../../scripts/lib/worker-host';
@@ -77,14 +79,108 @@ describe.skipIf(!HAS_CHROMIUM)('try-it in the merged docs (Chromium)', () => {
     await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false });
   }
 
-  it('explore', async () => {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const log: string[] = [];
-    page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
-    page.on('request', (r) => log.push(`req ${r.method()} ${r.url()}`));
+  /** Opens an operation from the sidebar, opens its try-it client, checks where it will send, sends it. */
+  async function tryIt(page: Page, step: string, op: { group?: string; summary: string; method: string; path: string; worker: WorkerName }) {
+    if (op.group) {
+      const group = page.getByRole('button', { name: new RegExp(`^${op.group}\\s*Open Group`) });
+      if ((await group.count()) > 0) await group.first().click();
+    }
+    await page.getByRole('button', { name: new RegExp(`^${op.summary}\\s*HTTP METHOD`, 'i') }).first().click();
+    const test = page.getByRole('button', { name: `Test Request (${op.method} ${op.path})` });
+    await test.first().waitFor({ timeout: 30_000 });
+    await test.first().click();
+    // Try-it sends to the operation's own worker, on its local server (the contract's http://localhost:<port>).
+    const url = `http://127.0.0.1:${portOf.get(DEV_PORTS[op.worker])}${op.path}`;
+    const send = page.getByRole('button', { name: `Send ${op.method} request to ${url}` });
+    await send.waitFor({ timeout: 30_000 });
+    await shot(page, `${step}-before-send`);
+    const answered = page.waitForResponse((r) => r.url() === url && r.request().method() === op.method.toUpperCase());
+    await send.click();
+    const response = await answered;
+    await page.waitForTimeout(500); // the response panel renders
+    await shot(page, `${step}-answer`);
+    return response;
+  }
+
+  /** What the try-it client shows (its response panel starts with the duration, size and status). */
+  async function shownText(page: Page): Promise<string> {
+    // innerText on purpose: what is rendered on screen.
+    // biome-ignore lint/performance/useDomNodeTextContent: see above
+    return page.evaluate(() => document.body.innerText);
+  }
+
+  async function closeClient(page: Page) {
+    await page.getByRole('button', { name: 'Close Client' }).click();
+  }
+
+  it('signs in from try-it, then sends a signed-in GET and a POST to another worker, each answer shown on screen', async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
     await page.goto(`${docsOrigin}/scalar`, { waitUntil: 'load' });
-    await page.getByText('Sign in with email and password', { exact: false }).first().waitFor({ timeout: 30_000 });
-    await shot(page, '00-loaded');
-    console.log(log.filter((l) => !l.includes('scalar.js')).join('\n'));
-  }, 120_000);
+    await page.getByText('Sign in with email and password').first().waitFor({ timeout: 60_000 });
+    await shot(page, '00-reference');
+
+    // 1. Sign in: POST login on the auth worker with the operation's example body (the account exists).
+    const login = await tryIt(page, '01-login', {
+      summary: 'Sign in with email and password',
+      method: 'post',
+      path: '/api/auth/email/login',
+      worker: 'auth',
+    });
+    expect(login.status()).toBe(200);
+    expect(await login.json()).toMatchObject({ user: { email: EXAMPLE_LOGIN.email } });
+    expect(await shownText(page)).toContain('200 OK');
+    const cookies = await page.context().cookies();
+    expect(cookies.map((c) => c.name)).toContain('codex-session');
+    await closeClient(page);
+
+    // 2. A signed-in GET on identity-api (another origin): the cookie goes with it.
+    const list = await tryIt(page, '02-list-organizations', {
+      group: 'Organizations',
+      summary: 'List organizations',
+      method: 'get',
+      path: '/api/organizations',
+      worker: 'identity-api',
+    });
+    expect(list.status()).toBe(200);
+    expect(await list.json()).toMatchObject({ items: [], pagination: { page: 1, total: 0 } });
+    expect(await shownText(page)).toContain('200 OK');
+    await closeClient(page);
+
+    // 3. A signed-in POST with the operation's example body.
+    const create = await tryIt(page, '03-create-organization', {
+      group: 'Organizations',
+      summary: 'Create an organization',
+      method: 'post',
+      path: '/api/organizations',
+      worker: 'identity-api',
+    });
+    expect(create.status()).toBe(201);
+    const created = (await create.json()) as { id: string; slug: string };
+    expect(await shownText(page)).toContain('201 Created');
+    const rows = await platform.db.select().from(organizations).where(eq(organizations.id, created.id));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.slug).toBe(created.slug);
+
+    // 4. A worker's own reference (/docs on identity-api): try-it goes to that worker, the cookie with it.
+    await page.goto(`http://127.0.0.1:${portOf.get(DEV_PORTS['identity-api'])}/docs`, { waitUntil: 'load' });
+    await page.getByText('List organizations').first().waitFor({ timeout: 60_000 });
+    const again = await tryIt(page, '04-worker-docs-list-organizations', {
+      group: 'Organizations',
+      summary: 'List organizations',
+      method: 'get',
+      path: '/api/organizations',
+      worker: 'identity-api',
+    });
+    expect(again.status()).toBe(200);
+    expect(await again.json()).toMatchObject({ items: [{ id: created.id }], pagination: { total: 1 } });
+    expect(await shownText(page)).toContain('200 OK');
+
+    expect(errors.filter((e) => /content security policy|refused to|CORS/i.test(e))).toEqual([]);
+    await context.close();
+  }, 180_000);
 });
