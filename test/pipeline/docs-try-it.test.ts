@@ -168,7 +168,8 @@ describe.skipIf(!HAS_CHROMIUM)('try-it in the merged docs (Chromium)', () => {
 
     // 4. A worker's own reference (/docs on identity-api): try-it goes to that worker, the cookie with it.
     await page.goto(`http://127.0.0.1:${portOf.get(DEV_PORTS['identity-api'])}/docs`, { waitUntil: 'load' });
-    await page.getByText('List organizations').first().waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: /^Organizations/ }).first().waitFor({ timeout: 60_000 });
+    await shot(page, '04-worker-docs');
     const again = await tryIt(page, '04-worker-docs-list-organizations', {
       group: 'Organizations',
       summary: 'List organizations',
