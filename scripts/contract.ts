@@ -34,10 +34,10 @@ import {
   renderChangelogMarkdown,
 } from './contract/changelog';
 import { ContractMergeError, mergeContracts, type WorkerSpec } from './contract/merge';
-import { GUIDES_OUT, guidesDescription, renderGuides, standaloneGuide } from './docs/guides';
 import { renderRoutesModule } from './contract/routes';
 import { runRedocly, stripRedoclyNoise } from './contract/tools';
 import { defaultsOutsideRequired, typescriptOptions } from './contract/typescript';
+import { GUIDES_OUT, guidesDescription, renderGuides, standaloneGuide } from './docs/guides';
 
 type Obj = Record<string, unknown>;
 

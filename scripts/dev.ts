@@ -46,7 +46,8 @@ const DATA_DIR = resolve(REPO_ROOT, process.env.DEV_DATA_DIR ?? '.data');
  * host names, so try-it works from http://localhost:42070 and http://127.0.0.1:42070). CORS_ORIGINS replaces it.
  */
 const CORS_ORIGINS =
-  process.env.CORS_ORIGINS ?? ['http://localhost:5173', `http://localhost:${DOCS_PORT}`, `http://127.0.0.1:${DOCS_PORT}`].join(',');
+  process.env.CORS_ORIGINS ??
+  ['http://localhost:5173', `http://localhost:${DOCS_PORT}`, `http://127.0.0.1:${DOCS_PORT}`].join(',');
 
 const DEV_VARS = {
   ENVIRONMENT: 'development',
@@ -123,7 +124,12 @@ async function main() {
       );
     }
     const workerDocs = WORKERS.map((w) => ({ name: w, url: `http://localhost:${DEV_PORTS[w]}/docs` }));
-    const docs = await serveApp(docsApp({ root: REPO_ROOT, workerDocs }), { port: DOCS_PORT, hostname: HOST, env: () => ({}), tracker });
+    const docs = await serveApp(docsApp({ root: REPO_ROOT, workerDocs }), {
+      port: DOCS_PORT,
+      hostname: HOST,
+      env: () => ({}),
+      tracker,
+    });
     servers.push(docs);
 
     const db =

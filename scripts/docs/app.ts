@@ -78,7 +78,9 @@ export function tryItContract(doc: Obj, rewrite: (port: number) => string): { do
     }
   }
   // The document's own servers (shown beside the introduction): the local ones first as well.
-  const local = [...all].filter((url) => !/^https:/.test(url)).map((url) => ({ url, description: 'Local development' }));
+  const local = [...all]
+    .filter((url) => !/^https:/.test(url))
+    .map((url) => ({ url, description: 'Local development' }));
   const rest = Array.isArray(out.servers) ? (out.servers as Server[]) : [];
   out.servers = [...local, ...rest.filter((s) => !local.some((l) => l.url === s.url))];
   for (const s of rest) all.add(s.url);
@@ -146,9 +148,7 @@ ${
     const rel = `generated/docs/guides/${c.req.param('name')}`;
     const body = await file(rel);
     if (body) return send(body, 'text/markdown');
-    return GUIDES.some((g) => `${g.slug}.md` === c.req.param('name'))
-      ? missing(rel)
-      : c.text('No such guide\n', 404);
+    return GUIDES.some((g) => `${g.slug}.md` === c.req.param('name')) ? missing(rel) : c.text('No such guide\n', 404);
   });
   app.get('/openapi/codex.yaml', async () => {
     const yaml = await file('openapi/codex.yaml');

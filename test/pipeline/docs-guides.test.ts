@@ -15,7 +15,15 @@ import { GUIDES, GUIDES_OUT, GUIDES_SOURCE, renderGuides, standaloneGuide } from
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CODES = Object.entries(ERROR_CATALOGUE);
-const REQUIRED = ['getting-started', 'authentication', 'errors', 'rate-limits', 'pagination', 'versioning', 'stripe-webhooks'];
+const REQUIRED = [
+  'getting-started',
+  'authentication',
+  'errors',
+  'rate-limits',
+  'pagination',
+  'versioning',
+  'stripe-webhooks',
+];
 
 describe('docs guides', () => {
   it('has every guide the docs promise, each written and generated (current with its source)', () => {

@@ -19,8 +19,10 @@ import { app as ecomApp } from '@codex/worker-ecom-api';
 import { app as identityApp } from '@codex/worker-identity-api';
 import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
+
 // biome-ignore lint/suspicious/noExplicitAny: browser globals
 declare const document: any;
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docsApp } from '../../scripts/docs/app';
 import { type ServedApp, serveApp, WaitUntilTracker } from '../../scripts/lib/worker-host';
@@ -80,12 +82,19 @@ describe.skipIf(!HAS_CHROMIUM)('try-it in the merged docs (Chromium)', () => {
   }
 
   /** Opens an operation from the sidebar, opens its try-it client, checks where it will send, sends it. */
-  async function tryIt(page: Page, step: string, op: { group?: string; summary: string; method: string; path: string; worker: WorkerName }) {
+  async function tryIt(
+    page: Page,
+    step: string,
+    op: { group?: string; summary: string; method: string; path: string; worker: WorkerName },
+  ) {
     if (op.group) {
       const group = page.getByRole('button', { name: new RegExp(`^${op.group}\\s*Open Group`) });
       if ((await group.count()) > 0) await group.first().click();
     }
-    await page.getByRole('button', { name: new RegExp(`^${op.summary}\\s*HTTP METHOD`, 'i') }).first().click();
+    await page
+      .getByRole('button', { name: new RegExp(`^${op.summary}\\s*HTTP METHOD`, 'i') })
+      .first()
+      .click();
     const test = page.getByRole('button', { name: `Test Request (${op.method} ${op.path})` });
     await test.first().waitFor({ timeout: 30_000 });
     await test.first().click();
@@ -168,7 +177,10 @@ describe.skipIf(!HAS_CHROMIUM)('try-it in the merged docs (Chromium)', () => {
 
     // 4. A worker's own reference (/docs on identity-api): try-it goes to that worker, the cookie with it.
     await page.goto(`http://127.0.0.1:${portOf.get(DEV_PORTS['identity-api'])}/docs`, { waitUntil: 'load' });
-    await page.getByRole('button', { name: /^Organizations/ }).first().waitFor({ timeout: 60_000 });
+    await page
+      .getByRole('button', { name: /^Organizations/ })
+      .first()
+      .waitFor({ timeout: 60_000 });
     await shot(page, '04-worker-docs');
     const again = await tryIt(page, '04-worker-docs-list-organizations', {
       group: 'Organizations',
