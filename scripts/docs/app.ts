@@ -59,32 +59,32 @@ function localFirst(servers: unknown, rewrite: (port: number) => string): Server
  * rewritten and first. Returns the document and every server URL it lists.
  */
 export function tryItContract(doc: Obj, rewrite: (port: number) => string): { doc: Obj; servers: string[] } {
-  const all = new Set<string>();
+  const all = new Map<string, string | undefined>(); // url → description
   const fix = (holder: Obj) => {
     const servers = localFirst(holder.servers, rewrite);
     if (!servers) return;
     holder.servers = servers;
-    for (const s of servers) all.add(s.url);
+    for (const s of servers) if (!all.has(s.url)) all.set(s.url, s.description);
   };
   const out = structuredClone(doc);
   for (const item of Object.values(isObj(out.paths) ? out.paths : {})) {
     if (!isObj(item)) continue;
-    fix(item);
     for (const op of Object.values(item)) {
       if (!isObj(op) || !('responses' in op)) continue;
       // Scalar's try-it reads operation-level servers (not path-level ones): each operation gets its path's.
       if (op.servers === undefined && item.servers !== undefined) op.servers = structuredClone(item.servers);
       fix(op);
     }
+    fix(item);
   }
   // The document's own servers (shown beside the introduction): the local ones first as well.
   const local = [...all]
-    .filter((url) => !/^https:/.test(url))
-    .map((url) => ({ url, description: 'Local development' }));
+    .filter(([url]) => !/^https:/.test(url))
+    .map(([url, description]) => ({ url, description: description ?? 'Local development' }));
   const rest = Array.isArray(out.servers) ? (out.servers as Server[]) : [];
   out.servers = [...local, ...rest.filter((s) => !local.some((l) => l.url === s.url))];
-  for (const s of rest) all.add(s.url);
-  return { doc: out, servers: [...all] };
+  for (const s of rest) if (!all.has(s.url)) all.set(s.url, s.description);
+  return { doc: out, servers: [...all.keys()] };
 }
 
 export function docsApp(options: DocsAppOptions) {

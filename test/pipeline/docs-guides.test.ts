@@ -80,3 +80,52 @@ describe('docs guides', () => {
     }
   });
 });
+
+describe('the merged docs of npm run dev: try-it contract', () => {
+  type Server = { url: string };
+  type Doc = { servers: Server[]; paths: Record<string, Record<string, { servers?: Server[]; operationId?: string }>> };
+  const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+
+  it("gives every operation its own worker's servers, the local one first on the page's host, and the CSP allows them", async () => {
+    const contract = parse(readFileSync(join(ROOT, 'openapi/codex.yaml'), 'utf8')) as Doc;
+    const app = docsApp({ root: ROOT });
+    const res = await app.request('http://127.0.0.1:42070/openapi/try-it.json');
+    expect(res.status).toBe(200);
+    const tryIt = (await res.json()) as Doc;
+    const wrong: string[] = [];
+    let operations = 0;
+    for (const [path, item] of Object.entries(contract.paths)) {
+      const pathServers = (item as unknown as { servers: Server[] }).servers;
+      // Shared meta paths list every worker's servers: all the local ones come first.
+      const local = pathServers
+        .filter((s) => s.url.startsWith('http://localhost:'))
+        .map((s) => s.url.replace('localhost', '127.0.0.1'));
+      for (const method of METHODS) {
+        const op = tryIt.paths[path]?.[method];
+        if (!op) continue;
+        operations++;
+        const urls = (op.servers ?? []).map((s) => s.url);
+        const expected = [
+          ...local,
+          ...pathServers.filter((s) => !s.url.startsWith('http://localhost:')).map((s) => s.url),
+        ];
+        if (JSON.stringify(urls) !== JSON.stringify(expected)) wrong.push(`${op.operationId}: ${urls.join(', ')}`);
+      }
+    }
+    expect(operations).toBeGreaterThan(40);
+    expect(wrong).toEqual([]);
+    expect(tryIt.paths['/api/content']?.post?.servers?.[0]?.url).toBe('http://127.0.0.1:4001');
+    expect(tryIt.paths['/api/organizations']?.post?.servers?.[0]?.url).toBe('http://127.0.0.1:42071');
+    expect(tryIt.servers[0]?.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const page = await app.request('http://localhost:42070/scalar');
+    expect(page.status).toBe(200);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    for (const port of [42069, 4001, 42071, 42072]) expect(csp).toContain(`http://localhost:${port}`);
+    expect(csp).toMatch(/script-src 'self' 'nonce-[0-9a-f]+'/);
+    const html = await page.text();
+    expect(html).toContain('/openapi/try-it.json');
+    // try-it sends the session cookie (Scalar's onBeforeRequest, written into the page as source)
+    expect(html).toMatch(/"onBeforeRequest": .*credentials:\s*["']include["']/);
+  });
+});
