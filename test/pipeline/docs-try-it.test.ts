@@ -3,7 +3,10 @@
  * `npm run dev` (scripts/docs/app.ts) served over HTTP, the Scalar page's try-it used as a person would —
  * sign in (POST /api/auth/email/login on the auth worker), then a signed-in GET (GET /api/organizations) and a
  * POST (POST /api/organizations), both on identity-api, another origin, carried by the cookie the sign-in set.
- * Each answer's status must be shown on screen, and the database must hold what the POST created.
+ * Each answer's status must be shown on screen, and the database must hold what the POST created. Then the same
+ * signed-in GET from identity-api's own reference (/docs), which sends it to the worker it was opened from.
+ * Every operation goes to its own worker's local server (the contract's http://localhost:<port>, served here on
+ * a free port: the docs app rewrites it), with the cookie (credentials: "include") and the CORS of the workers.
  *
  * Screenshots of each step: test-results/docs/*.png (git-ignored).
  */
@@ -19,16 +22,16 @@ import { app as ecomApp } from '@codex/worker-ecom-api';
 import { app as identityApp } from '@codex/worker-identity-api';
 import { eq } from 'drizzle-orm';
 import type { Browser, Page } from 'playwright-core';
-
-// biome-ignore lint/suspicious/noExplicitAny: browser globals
-declare const document: any;
-
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docsApp } from '../../scripts/docs/app';
 import { type ServedApp, serveApp, WaitUntilTracker } from '../../scripts/lib/worker-host';
 
+// The page.evaluate callbacks run in the browser; the project compiles without the DOM lib.
+// biome-ignore lint/suspicious/noExplicitAny: browser globals, typed loosely on purpose
+declare const document: any;
+
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const SCREENSHOTS = join(ROOT, 'test-results/docs');
+const SCREENSHOTS = join(ROOT, 'test-results/docs');
 const HAS_CHROMIUM = hasChromium('docs-try-it');
 
 const APPS = { auth: authApp, 'content-api': contentApp, 'identity-api': identityApp, 'ecom-api': ecomApp };
