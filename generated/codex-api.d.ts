@@ -667,7 +667,7 @@ export interface paths {
         };
         /**
          * Interactive API reference (Scalar)
-         * @description Self-hosted: the page loads its script from /docs/scalar.js and makes no external request. Try-it sends requests to the server the page was opened from.
+         * @description Self-hosted: the page loads its script from /docs/scalar.js and makes no external request of its own. Try-it sends requests to the server the page was opened from (the other servers of this worker are offered), with the browser's cookies, so a session cookie from a sign-in goes with signed-in operations.
          *
          *     **Who may call it:** Anyone.
          */

@@ -37,6 +37,7 @@ import { ContractMergeError, mergeContracts, type WorkerSpec } from './contract/
 import { renderRoutesModule } from './contract/routes';
 import { runRedocly, stripRedoclyNoise } from './contract/tools';
 import { defaultsOutsideRequired, typescriptOptions } from './contract/typescript';
+import { GUIDES_OUT, guidesDescription, renderGuides, standaloneGuide } from './docs/guides';
 
 type Obj = Record<string, unknown>;
 
@@ -121,7 +122,7 @@ function mergedContract(specs: WorkerSpec[]) {
   const result = mergeContracts(specs, {
     title: CONTRACT_TITLE,
     version: contractVersion(),
-    description: CONTRACT_DESCRIPTION,
+    description: `${CONTRACT_DESCRIPTION}\n\n${guidesDescription(renderGuides(REPO_ROOT))}`,
   });
   return { result, yaml: `${CONTRACT_HEADER}${stringify(result.doc, { lineWidth: 0, aliasDuplicateObjects: false })}` };
 }
@@ -157,6 +158,10 @@ export async function buildContract(outRoot: string, timings: Timing[] = []): Pr
       }
       throw e;
     }
+  });
+
+  await timed(timings, 'guides (docs/guides + error catalogue)', () => {
+    for (const g of renderGuides(REPO_ROOT)) out(`${GUIDES_OUT}/${g.slug}.md`, standaloneGuide(g.markdown));
   });
 
   await timed(timings, 'redocly lint', async () => {

@@ -8,16 +8,16 @@
  * - migrations applied by the platform on start (PGlite and DATABASE_URL alike) and the demo data seeded (seedDemoData, idempotent) with its media file (seedDemoMedia);
  * - the four workers served over HTTP on their wrangler dev ports, each request going to
  *   `app.fetch(request, env, ctx)` exactly as the Workers runtime calls it;
- * - the merged contract's docs (static Redocly page and Scalar over openapi/codex.yaml) on DOCS_PORT (42070);
+ * - the merged contract's docs (static Redocly page, Scalar whose try-it calls the local workers, the guides) on
+ *   DOCS_PORT (42070), allowed by the workers' CORS (scripts/docs/app.ts);
  * - Stripe for the ecom worker (scripts/stripe/dev-stripe.ts): without STRIPE_SECRET_KEY, a local stand-in for the
  *   Stripe API on STRIPE_LOCAL_PORT (12111) and development webhook secrets — no real payments; with a test-mode
  *   STRIPE_SECRET_KEY (and STRIPE_WEBHOOK_SECRET_<ENDPOINT> from `stripe listen`), Stripe's test mode.
  *
- * Env: DATABASE_URL (optional), HOST (default 127.0.0.1), DOCS_PORT (default 42070), DEV_DATA_DIR (default .data),
+ * Env: DATABASE_URL (optional), CORS_ORIGINS (default: the web app's and the docs' origins), HOST (default 127.0.0.1), DOCS_PORT (default 42070), DEV_DATA_DIR (default .data),
  * STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET_<ENDPOINT>, CHECKOUT_REDIRECT_ORIGINS (default http://localhost:5173),
  * RATE_LIMITS (override of the rate-limit presets for every worker, e.g. "api=20/60,login=10/900"; README "Rate limits").
  */
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
   DEMO_CREATOR_EMAIL,
@@ -32,8 +32,7 @@ import { app as contentApp } from '@codex/worker-content-api';
 import { app as ecomApp } from '@codex/worker-ecom-api';
 import { app as identityApp } from '@codex/worker-identity-api';
 import { effectivePreset, parseRateLimitOverrides, RATE_LIMIT_PRESETS } from '@codex/worker-kit';
-import { Scalar } from '@scalar/hono-api-reference';
-import { Hono } from 'hono';
+import { docsApp } from './docs/app';
 import { type FetchApp, type ServedApp, serveApp, WaitUntilTracker } from './lib/worker-host';
 import { startDevStripe } from './stripe/dev-stripe';
 
@@ -48,8 +47,17 @@ const DOCS_PORT = Number(process.env.DOCS_PORT ?? 42070);
 const HOST = process.env.HOST ?? '127.0.0.1';
 const DATA_DIR = resolve(REPO_ROOT, process.env.DEV_DATA_DIR ?? '.data');
 
+/**
+ * The origins allowed to call the workers with credentials: the web app's dev server and the merged docs (both
+ * host names, so try-it works from http://localhost:42070 and http://127.0.0.1:42070). CORS_ORIGINS replaces it.
+ */
+const CORS_ORIGINS =
+  process.env.CORS_ORIGINS ??
+  ['http://localhost:5173', `http://localhost:${DOCS_PORT}`, `http://127.0.0.1:${DOCS_PORT}`].join(',');
+
 const DEV_VARS = {
   ENVIRONMENT: 'development',
+  CORS_ORIGINS,
   EMAIL_TRANSPORT: 'console',
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
   ...(process.env.RATE_LIMITS ? { RATE_LIMITS: process.env.RATE_LIMITS } : {}),
@@ -69,78 +77,6 @@ function describeRateLimits() {
       ? [`  WARNING  : RATE_LIMITS entries ignored (expected bucket=limit/seconds): ${invalid.join(', ')}`]
       : []),
   ];
-}
-
-/** One page for the merged contract: static Redocly build, Scalar over openapi/codex.yaml, and the files. */
-function docsApp(root = REPO_ROOT) {
-  const app = new Hono();
-  const file = async (rel: string) => {
-    try {
-      return await readFile(join(root, rel));
-    } catch {
-      return undefined;
-    }
-  };
-  const missing = (what: string) =>
-    new Response(`${what} has not been generated yet: run \`npm run contract\`.\n`, {
-      status: 404,
-      headers: { 'content-type': 'text/plain; charset=utf-8' },
-    });
-
-  app.get('/', (c) =>
-    c.html(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Codex API docs</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 3rem auto">
-<h1>Codex API — merged contract</h1>
-<ul>
-<li><a href="/redoc">Reference (static, Redocly)</a> — generated/docs/index.html</li>
-<li><a href="/scalar">Interactive reference (Scalar)</a> — over openapi/codex.yaml</li>
-<li><a href="/openapi/codex.yaml">openapi/codex.yaml</a></li>
-<li><a href="/changelog.html">Changelog</a> — what changed in each contract version (generated/docs/changelog.html)</li>
-</ul>
-<p>Per worker: ${WORKERS.map((w) => `<a href="http://localhost:${DEV_PORTS[w]}/docs">${w}</a>`).join(' · ')}</p>
-</body></html>`),
-  );
-  app.get('/redoc', async () => {
-    const html = await file('generated/docs/index.html');
-    if (!html) return missing('generated/docs/index.html');
-    return new Response(new Uint8Array(html), { headers: { 'content-type': 'text/html; charset=utf-8' } });
-  });
-  app.get('/index.html', (c) => c.redirect('/redoc')); // the changelog links to the reference as index.html
-  // Beside the static reference, whose description links to it as changelog.html.
-  for (const [route, type] of [
-    ['/changelog.html', 'text/html'],
-    ['/changelog.md', 'text/markdown'],
-  ] as const) {
-    app.get(route, async () => {
-      const body = await file(`generated/docs${route}`);
-      if (!body) return missing(`generated/docs${route}`);
-      return new Response(new Uint8Array(body), { headers: { 'content-type': `${type}; charset=utf-8` } });
-    });
-  }
-  app.get('/openapi/codex.yaml', async () => {
-    const yaml = await file('openapi/codex.yaml');
-    if (!yaml) return missing('openapi/codex.yaml');
-    return new Response(new Uint8Array(yaml), {
-      headers: { 'content-type': 'application/yaml; charset=utf-8', 'cache-control': 'no-store' },
-    });
-  });
-  app.get('/docs/scalar.js', async () => {
-    const js = await file('assets/docs/scalar.js');
-    if (!js) return missing('assets/docs/scalar.js (npm install copies it)');
-    return new Response(new Uint8Array(js), { headers: { 'content-type': 'application/javascript; charset=utf-8' } });
-  });
-  app.get(
-    '/scalar',
-    Scalar({
-      url: '/openapi/codex.yaml',
-      cdn: '/docs/scalar.js',
-      pageTitle: 'Codex API reference',
-      withDefaultFonts: false,
-      agent: { disabled: true },
-      telemetry: false,
-    } as Parameters<typeof Scalar>[0]),
-  );
-  return app;
 }
 
 async function main() {
@@ -195,7 +131,13 @@ async function main() {
         }),
       );
     }
-    const docs = await serveApp(docsApp(), { port: DOCS_PORT, hostname: HOST, env: () => ({}), tracker });
+    const workerDocs = WORKERS.map((w) => ({ name: w, url: `http://localhost:${DEV_PORTS[w]}/docs` }));
+    const docs = await serveApp(docsApp({ root: REPO_ROOT, workerDocs }), {
+      port: DOCS_PORT,
+      hostname: HOST,
+      env: () => ({}),
+      tracker,
+    });
     servers.push(docs);
 
     const db =
@@ -217,7 +159,8 @@ async function main() {
       '',
       `  merged docs   ${docs.url}/            (index)`,
       `                ${docs.url}/redoc       (static Redocly, generated/docs/index.html)`,
-      `                ${docs.url}/scalar      (Scalar over openapi/codex.yaml)`,
+      `                ${docs.url}/scalar      (Scalar, try-it against the local workers)`,
+      `                ${docs.url}/guides/getting-started.md   (guides: authentication, errors, rate limits, …)`,
       '',
       `  demo login    ${DEMO_CREATOR_EMAIL} / ${DEMO_CREATOR_PASSWORD}  (creator of organization "${DEMO_ORGANIZATION_SLUG}")`,
       '',

@@ -149,14 +149,18 @@ describe.skipIf(!HAS_CHROMIUM)('API reference pages in headless Chromium', () =>
       const contract = parse(readFileSync(join(ROOT, 'openapi/codex.yaml'), 'utf8')) as Obj;
       const ops = operationsOf(contract);
       expect(ops.length).toBeGreaterThan(4);
-      // Redoc 3 routes each operation at #/<tag>/<operationid> (its sidebar and tag pages link there);
-      // open every operation's page and check its summary and path are rendered.
+      // Redoc 3 routes each operation at #/<tag>/<operationid> (its sidebar links each tag as /<tag>; the
+      // landing page shows the guides of info.description); open every operation's page and check its summary
+      // and path are rendered.
       const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-      await page.waitForSelector(`a[href="#/${slug(ops[0]?.tag ?? '')}"]`, { state: 'attached', timeout: 30_000 });
+      await page.waitForSelector(`a[href="/${slug(ops[0]?.tag ?? '')}"]`, { state: 'attached', timeout: 30_000 });
       const links = await page.evaluate(() =>
-        [...document.querySelectorAll('a[href^="#/"]')].map((a) => a.getAttribute('href')),
+        [...document.querySelectorAll('a[href]')].map((a) => a.getAttribute('href')),
       );
-      expect(links).toContain(`#/${slug(ops[0]?.tag ?? '')}`);
+      for (const tag of new Set(ops.map((o) => o.tag))) expect(links).toContain(`/${slug(tag)}`);
+      // The guides are sections of the landing page.
+      expect(links).toContain('/section/getting-started');
+      expect(links).toContain('/section/errors');
       const missing: string[] = [];
       for (const op of ops) {
         await page.evaluate(

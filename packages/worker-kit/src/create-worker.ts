@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
 import { dbLifecycle, getDb } from './db';
+import { docsPageCsp, scalarPageOptions } from './docs-page';
 import { type BaseConfig, baseEnv, isLocalEnvironment, parseEnv } from './env';
 import { errorResponse, toErrorResponse, validationDetails } from './http-errors';
 import { createLogger, describeError, getLogger } from './logger';
@@ -358,7 +359,7 @@ const docsRoute = defineRoute({
   tag: META_TAG,
   summary: 'Interactive API reference (Scalar)',
   description:
-    'Self-hosted: the page loads its script from /docs/scalar.js and makes no external request. Try-it sends requests to the server the page was opened from.',
+    "Self-hosted: the page loads its script from /docs/scalar.js and makes no external request of its own. Try-it sends requests to the server the page was opened from (the other servers of this worker are offered), with the browser's cookies, so a session cookie from a sign-in goes with signed-in operations.",
   access: 'public',
   rateLimit: null,
   database: false,
@@ -437,28 +438,31 @@ function registerMetaRoutes<S extends z.ZodType<BaseConfig>>(app: WorkerApp, opt
   app.openapi(docsRoute, async (c) => {
     const nonce = crypto.randomUUID().replace(/-/g, '');
     const origin = new URL(c.req.url).origin;
+    // Try-it talks to the worker the page was served by (the first server), the others are listed after it.
+    const servers = [
+      { url: origin, description: 'This server' },
+      ...Object.entries(options.servers)
+        .filter(([, url]) => url !== origin)
+        .map(([name, url]) => ({ url, description: name[0]?.toUpperCase() + name.slice(1) })),
+    ];
     const handler = Scalar<AppEnv>({
-      url: '/openapi.json',
-      cdn: '/docs/scalar.js',
-      pageTitle: `${options.title} reference`,
-      withDefaultFonts: false,
-      agent: { disabled: true },
-      telemetry: false,
-      // Try-it talks to the worker the page was served by (the first server), the others are listed after it.
-      servers: [
-        { url: origin, description: 'This server' },
-        ...Object.values(options.servers)
-          .filter((url) => url !== origin)
-          .map((url) => ({ url })),
-      ],
-      nonce,
-    } as Parameters<typeof Scalar<AppEnv>>[0]);
+      ...scalarPageOptions({
+        url: '/openapi.json',
+        cdn: '/docs/scalar.js',
+        pageTitle: `${options.title} reference`,
+        nonce,
+      }),
+      servers,
+    } as unknown as Parameters<typeof Scalar<AppEnv>>[0]);
     const res = (await handler(c as Context<AppEnv>, async () => undefined)) as Response;
     // Headers go into the constructor: @hono/node-server's Response drops headers set on it afterwards.
     const headers = new Headers(res.headers);
     headers.set(
       'Content-Security-Policy',
-      `default-src 'self'; script-src 'self' 'nonce-${nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'`,
+      docsPageCsp(
+        nonce,
+        servers.map((s) => s.url),
+      ),
     );
     return new Response(res.body, { status: res.status, headers });
   });

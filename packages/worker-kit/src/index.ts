@@ -6,6 +6,7 @@
 export * from './client-ip';
 export * from './create-worker';
 export * from './db';
+export * from './docs-page';
 export * from './env';
 export * from './http-errors';
 export * from './idempotency';
