@@ -248,6 +248,8 @@ function whatOf(c: RedoclyChange, rest: string[], atOperation: boolean): { what:
 
 interface Located extends ContractChange {
   code?: string;
+  /** A finding of the gate's own that replaces redocly's lines (same operation and place) whose text matches. */
+  supersedes?: RegExp;
 }
 
 function locate(c: RedoclyChange, base: Obj, head: Obj): Located[] {
@@ -346,8 +348,31 @@ function ownChecks(base: Obj, head: Obj): { findings: Located[]; replaces: Set<s
       });
       replaces.add(`#/paths/${path.replace(/~/g, '~0').replace(/\//g, '~1')}/${method}/requestBody`);
     }
+    // A parameter whose type changed is reported by redocly as removed and added again: say what happened instead.
+    const params = (o: Obj) => (Array.isArray(o.parameters) ? (o.parameters as unknown[]).filter(isObj) : []);
+    for (const param of params(op)) {
+      const old = params(before).find((b) => b.name === param.name && b.in === param.in);
+      const was = old && schemaType(old.schema);
+      const now = schemaType(param.schema);
+      if (!was || !now || was === now) continue;
+      findings.push({
+        impact: 'major',
+        rule: 'gate/parameter-type-changed',
+        operation: ref(head, path, method),
+        where: `${String(param.in)} parameter \`${String(param.name)}\``,
+        what: `Type changed from '${was}' to '${now}': values sent until now are refused`,
+        supersedes: /parameter was (removed|added)$/,
+      });
+    }
   }
   return { findings, replaces };
+}
+
+/** `string (uuid)`, `integer | null`: the type of a parameter's schema, as a reader compares it. */
+function schemaType(schema: unknown): string | undefined {
+  if (!isObj(schema) || schema.type === undefined) return undefined;
+  const type = ([] as unknown[]).concat(schema.type).map(String).join(' | ');
+  return typeof schema.format === 'string' ? `${type} (${schema.format})` : type;
 }
 
 const IMPACT_ORDER: Record<Impact, number> = { major: 0, minor: 1, patch: 2 };
@@ -432,8 +457,18 @@ export async function diffContracts(
     const located: Located[] = [...findings];
     for (const c of changes) {
       if (canary.includes(c) || replaces.has(c.path)) continue;
-      located.push(...locate(c, base, head));
+      for (const l of locate(c, base, head)) {
+        const superseded = findings.some(
+          (f) =>
+            f.supersedes?.test(l.what) &&
+            f.where === l.where &&
+            f.operation?.method === l.operation?.method &&
+            f.operation?.path === l.operation?.path,
+        );
+        if (!superseded) located.push(l);
+      }
     }
+    for (const f of findings) delete f.supersedes;
     return { base: { version: versionOf(base) }, head: { version: versionOf(head) }, changes: merge(located) };
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -171,7 +171,7 @@ export const CONTRACT_EDITS: ContractEdit[] = [
       "export const CreatorIdParamSchema = z.object({ creatorId: z.number().int().meta({ param: { name: 'creatorId', in: 'path' } }) });",
     expect: 'FAIL',
     operation: ['listCreatorContent', 'GET', '/api/content/{creatorId}/list'],
-    says: /path parameter `creatorId`: Type narrowed from 'string' to 'integer'/,
+    says: /path parameter `creatorId`: Type changed from 'string \(uuid\)' to 'integer'/,
   },
   {
     id: 'required request body added',
