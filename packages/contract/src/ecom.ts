@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrl, isStorableJson, storableString, uuid } from './primitives';
+import { httpUrl, isStorableJson, STORABLE_TEXT_PATTERN, storableString, uuid } from './primitives';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Checkout
@@ -106,7 +106,7 @@ export const StripeObjectSchema = z
     object: z
       .string()
       .refine((o) => !READ_OBJECTS.includes(o), { message: 'checkout sessions and charges have their own schema' })
-      .meta({ example: 'payment_intent', not: { enum: READ_OBJECTS } }),
+      .meta({ example: 'payment_intent', not: { enum: READ_OBJECTS }, pattern: STORABLE_TEXT_PATTERN }),
   })
   .passthrough()
   .meta({ id: 'StripeObject' });
@@ -114,9 +114,9 @@ export const StripeObjectSchema = z
 /** The Stripe event envelope every endpoint receives. */
 export const StripeEventSchema = z
   .object({
-    id: storableString().min(1).max(255).meta({ example: 'evt_1NG8Du2eZvKYlo2CUI79vXWy' }),
+    id: storableString({ min: 1, max: 255 }).meta({ example: 'evt_1NG8Du2eZvKYlo2CUI79vXWy' }),
     object: z.literal('event'),
-    type: storableString().min(1).max(255).meta({ example: 'checkout.session.completed' }),
+    type: storableString({ min: 1, max: 255 }).meta({ example: 'checkout.session.completed' }),
     api_version: storableString().nullable().optional().meta({ example: '2026-04-22.dahlia' }),
     created: z.number().int().meta({ example: 1767225600, description: 'Unix seconds' }),
     livemode: z.boolean(),

@@ -86,8 +86,21 @@ export function text(max: number, options: TextOptions = {}) {
  * that comes from elsewhere as is (Stripe's ids and names), where `text()`'s trimming and non-blank rule do not
  * apply. Chain `.min()`/`.max()` as needed; the contract states the rule as a `pattern`.
  */
-export function storableString() {
-  return z.string().regex(storable, 'must not contain U+0000 or an unpaired surrogate');
+export function storableString(options: { min?: number; max?: number } = {}) {
+  let s = z.string();
+  if (options.min !== undefined) s = s.min(options.min);
+  if (options.max !== undefined) s = s.max(options.max);
+  return s
+    .check((ctx) => {
+      if (!storable.test(ctx.value)) {
+        ctx.issues.push({
+          code: 'custom',
+          input: ctx.value,
+          message: 'must not contain U+0000 or an unpaired surrogate',
+        });
+      }
+    })
+    .meta({ pattern: STORABLE_TEXT_PATTERN });
 }
 
 /** Whether every string (object keys included) anywhere in a JSON value is storable text. */

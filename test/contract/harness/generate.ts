@@ -513,7 +513,7 @@ export const HOSTILE_HEADER_VALUES: Labelled[] = [
 export const HOSTILE_COMMON_HEADER_VALUES: Labelled[] = [
   { label: 'SQL and JSON metacharacters', value: `' OR 1=1 -- {"$ne":null}"]` },
   { label: 'RTL override (UTF-8 bytes)', value: latin1Bytes('\u202Egnp.exe\u202C') },
-  { label: '1 MB value', value: 'x'.repeat(1_000_000) },
+  { label: '64 KB value', value: 'x'.repeat(64 * 1024) },
 ];
 
 function latin1Bytes(s: string) {
