@@ -65,6 +65,8 @@ afterAll(async () => {
       `${gen?.dropped.length ?? 0} generated values dropped (the contract disagreed with the generator); ` +
       `${failures.length} failures${failures.length ? `:\n  - ${failures.slice(0, 200).join('\n  - ')}` : ''}\n`,
   );
+  const slowest = [...timing.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  console.log(`slowest operations: ${slowest.map(([id, ms]) => `${id} ${(ms / 1000).toFixed(1)} s`).join(', ')}`);
   await target?.close();
 });
 
@@ -100,6 +102,29 @@ async function buildBase(op: Operation, c: Case): Promise<Base> {
   let body = spec.body;
   if (json && body === undefined && typeof spec.rawBody === 'string') body = JSON.parse(spec.rawBody);
   return { spec, env: c.env, worker, body, json };
+}
+
+/** One base per operation for the two-sided check, one for the hostile strings (a fresh state, its own user). */
+const bases = new Map<string, Promise<Base>>();
+function sharedBase(op: Operation, c: Case, use: 'checks' | 'hostile') {
+  const key = `${op.operationId} ${use}`;
+  let p = bases.get(key);
+  if (!p) {
+    p = buildBase(op, c);
+    bases.set(key, p);
+  }
+  return p;
+}
+
+/** Time spent per operation (setup and requests), for the summary. */
+const timing = new Map<string, number>();
+async function timed<T>(op: Operation, run: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await run();
+  } finally {
+    timing.set(op.operationId, (timing.get(op.operationId) ?? 0) + performance.now() - t0);
+  }
 }
 
 /** The request with `body` as its JSON body (re-signed with the endpoint's secret for a signed webhook body). */
@@ -228,139 +253,145 @@ describe.skipIf(LIVE)('generated from the contract', () => {
   for (const op of operations) {
     const c = baseCase(op) as Case;
     describe(`${op.operationId} — ${op.method} ${op.path}`, () => {
-      it.skipIf(!hasInputs(op))('valid requests: never 400, never 5xx', async () => {
-        const base = await buildBase(op, c);
-        const variants = paramVariants(op, base, 'valid');
-        if (base.json && base.body !== undefined) {
-          const node = bodyNode(op, base.json);
-          for (const v of gen.validVariants(node, base.body)) {
-            if (!gen.valid(node, v.value)) {
-              gen.dropped.push(`${op.operationId} valid ${v.label}`);
-              continue;
-            }
-            variants.push({ label: `body ${v.label}`, spec: await withBody(op, base, v.value), input: v.value });
+      it.skipIf(!hasInputs(op))('invalid requests: 400 in the envelope', () =>
+        timed(op, async () => {
+          const base = await sharedBase(op, c, 'checks');
+          const already = negativesAlreadySent(op, base);
+          const baseProblems =
+            base.json && base.body !== undefined
+              ? checker.validator.validate(bodyNode(op, base.json).pointer, base.body)
+              : [];
+          if (baseProblems.length) {
+            failures.push(
+              `${op.operationId}: the scenario's request body does not match the contract: ${baseProblems.join('; ')}`,
+            );
+            throw new Error(
+              `${op.operationId}: the scenario's request body does not match the contract: ${baseProblems.join('; ')}`,
+            );
           }
-        }
-        counts.valid += variants.length;
-        // An error the contract documents as other than the envelope (the verification link's HTML page) is the
-        // operation's answer to an unusable link, whatever its shape: only the 5xx side applies there.
-        const pageFor400 = ENVELOPE_EXCEPTIONS.has(`${op.operationId} 400`);
-        const problems = await runAll(op, base, variants, (v, a) => {
-          if (a.status === 400 && !pageFor400)
-            return fail(op, 'valid', v.label, v.input, a, 'a valid request was refused with 400');
-          if (a.status >= 500) return fail(op, 'valid', v.label, v.input, a, 'a valid request got a 5xx');
-          if (a.problems.length) return fail(op, 'valid', v.label, v.input, a, a.problems.join('; '));
-          return undefined;
-        });
-        expect(problems).toEqual([]);
-      });
-
-      it.skipIf(!hasInputs(op))('invalid requests: 400 in the envelope', async () => {
-        const base = await buildBase(op, c);
-        const already = negativesAlreadySent(op, base);
-        const baseProblems =
-          base.json && base.body !== undefined
-            ? checker.validator.validate(bodyNode(op, base.json).pointer, base.body)
-            : [];
-        if (baseProblems.length) {
-          failures.push(
-            `${op.operationId}: the scenario's request body does not match the contract: ${baseProblems.join('; ')}`,
-          );
-          throw new Error(
-            `${op.operationId}: the scenario's request body does not match the contract: ${baseProblems.join('; ')}`,
-          );
-        }
-        const variants = paramVariants(op, base, 'invalid');
-        if (base.json && base.body !== undefined) {
-          const node = bodyNode(op, base.json);
-          for (const v of gen.invalidVariants(node, base.body)) {
-            if (gen.valid(node, v.value)) {
-              gen.dropped.push(`${op.operationId} invalid ${v.label}`);
-              continue;
+          const variants = paramVariants(op, base, 'invalid');
+          if (base.json && base.body !== undefined) {
+            const node = bodyNode(op, base.json);
+            for (const v of gen.invalidVariants(node, base.body)) {
+              if (gen.valid(node, v.value)) {
+                gen.dropped.push(`${op.operationId} invalid ${v.label}`);
+                continue;
+              }
+              variants.push({ label: `body ${v.label}`, spec: await withBody(op, base, v.value), input: v.value });
             }
-            variants.push({ label: `body ${v.label}`, spec: await withBody(op, base, v.value), input: v.value });
           }
-        }
-        const fresh = variants.filter((v) => signedBody(op) || !already.has(requestKey(v.spec)));
-        counts.invalid += fresh.length;
-        const problems = await runAll(op, base, fresh, (v, a) => {
-          if (a.status !== 400)
-            return fail(op, 'invalid', v.label, v.input, a, 'an invalid request was not refused with 400');
-          if (a.problems.length) return fail(op, 'invalid', v.label, v.input, a, a.problems.join('; '));
-          return undefined;
-        });
-        expect(problems).toEqual([]);
-      });
+          const fresh = variants.filter((v) => signedBody(op) || !already.has(requestKey(v.spec)));
+          counts.invalid += fresh.length;
+          const problems = await runAll(op, base, fresh, (v, a) => {
+            if (a.status !== 400)
+              return fail(op, 'invalid', v.label, v.input, a, 'an invalid request was not refused with 400');
+            if (a.problems.length) return fail(op, 'invalid', v.label, v.input, a, a.problems.join('; '));
+            return undefined;
+          });
+          expect(problems).toEqual([]);
+        }),
+      );
 
-      it('hostile strings in every text field, parameter and header read: no 5xx, 4xx in the envelope', async () => {
-        const base = await buildBase(op, c);
-        const problems: string[] = [];
-        const check = (label: string, input: unknown, a: Answer) => {
-          counts.hostile += 1;
-          if (a.status >= 500) problems.push(fail(op, 'hostile', label, input, a, 'a hostile string got a 5xx'));
-          else if (a.problems.length) problems.push(fail(op, 'hostile', label, input, a, a.problems.join('; ')));
-        };
-        // Body text positions, through every union variant.
-        if (base.json && base.body !== undefined) {
-          const node = bodyNode(op, base.json);
-          for (const pos of gen.stringPositions(node, base.body)) {
+      it.skipIf(!hasInputs(op))('valid requests: never 400, never 5xx', () =>
+        timed(op, async () => {
+          // After the invalid requests (all refused): the same user and ids, so the valid ones reach the same state.
+          const base = await sharedBase(op, c, 'checks');
+          const variants = paramVariants(op, base, 'valid');
+          if (base.json && base.body !== undefined) {
+            const node = bodyNode(op, base.json);
+            for (const v of gen.validVariants(node, base.body)) {
+              if (!gen.valid(node, v.value)) {
+                gen.dropped.push(`${op.operationId} valid ${v.label}`);
+                continue;
+              }
+              variants.push({ label: `body ${v.label}`, spec: await withBody(op, base, v.value), input: v.value });
+            }
+          }
+          counts.valid += variants.length;
+          // An error the contract documents as other than the envelope (the verification link's HTML page) is the
+          // operation's answer to an unusable link, whatever its shape: only the 5xx side applies there.
+          const pageFor400 = ENVELOPE_EXCEPTIONS.has(`${op.operationId} 400`);
+          const problems = await runAll(op, base, variants, (v, a) => {
+            if (a.status === 400 && !pageFor400)
+              return fail(op, 'valid', v.label, v.input, a, 'a valid request was refused with 400');
+            if (a.status >= 500) return fail(op, 'valid', v.label, v.input, a, 'a valid request got a 5xx');
+            if (a.problems.length) return fail(op, 'valid', v.label, v.input, a, a.problems.join('; '));
+            return undefined;
+          });
+          expect(problems).toEqual([]);
+        }),
+      );
+
+      it('hostile strings in every text field, parameter and header read: no 5xx, 4xx in the envelope', () =>
+        timed(op, async () => {
+          const base = await sharedBase(op, c, 'hostile');
+          const problems: string[] = [];
+          const check = (label: string, input: unknown, a: Answer) => {
+            counts.hostile += 1;
+            if (a.status >= 500) problems.push(fail(op, 'hostile', label, input, a, 'a hostile string got a 5xx'));
+            else if (a.problems.length) problems.push(fail(op, 'hostile', label, input, a, a.problems.join('; ')));
+          };
+          // Body text positions, through every union variant.
+          if (base.json && base.body !== undefined) {
+            const node = bodyNode(op, base.json);
+            for (const pos of gen.stringPositions(node, base.body)) {
+              for (const h of HOSTILE_STRINGS) {
+                const body = setIn(pos.base, pos.path, h.value);
+                const a = await send(op, base, await withBody(op, base, body));
+                check(`body ${pos.path.join('.')} ${h.label}`, { [pos.path.join('.')]: h.value }, a);
+              }
+            }
+          }
+          // Path and query parameters (sent byte for byte: an unpaired surrogate as its WTF-8 bytes).
+          for (const p of op.parameters) {
+            if (p.in !== 'path' && p.in !== 'query') continue;
             for (const h of HOSTILE_STRINGS) {
-              const body = setIn(pos.base, pos.path, h.value);
-              const a = await send(op, base, await withBody(op, base, body));
-              check(`body ${pos.path.join('.')} ${h.label}`, { [pos.path.join('.')]: h.value }, a);
+              const spec: RequestSpec = { ...base.spec, body: base.spec.body };
+              const sentPath = buildRequest(op, {
+                ...spec,
+                ...(p.in === 'query' ? { query: { ...spec.query, [p.name]: undefined } } : {}),
+              }).path;
+              let rawPath: string;
+              if (p.in === 'path') {
+                const [pathname, qs] = sentPath.split('?');
+                const segments = op.path.split('/');
+                const actual = (pathname ?? '').split('/');
+                rawPath =
+                  segments
+                    .map((seg, i) => (seg === `{${p.name}}` ? encodeHostile(h.value as string) : actual[i]))
+                    .join('/') + (qs ? `?${qs}` : '');
+              } else {
+                rawPath = `${sentPath}${sentPath.includes('?') ? '&' : '?'}${encodeURIComponent(p.name)}=${encodeHostile(h.value as string)}`;
+              }
+              const a = await send(op, base, spec, rawPath);
+              check(`${p.in} ${p.name} ${h.label}`, { [`${p.in} ${p.name}`]: h.value }, a);
             }
           }
-        }
-        // Path and query parameters (sent byte for byte: an unpaired surrogate as its WTF-8 bytes).
-        for (const p of op.parameters) {
-          if (p.in !== 'path' && p.in !== 'query') continue;
-          for (const h of HOSTILE_STRINGS) {
-            const spec: RequestSpec = { ...base.spec, body: base.spec.body };
-            const sentPath = buildRequest(op, {
-              ...spec,
-              ...(p.in === 'query' ? { query: { ...spec.query, [p.name]: undefined } } : {}),
-            }).path;
-            let rawPath: string;
-            if (p.in === 'path') {
-              const [pathname, qs] = sentPath.split('?');
-              const segments = op.path.split('/');
-              const actual = (pathname ?? '').split('/');
-              rawPath =
-                segments
-                  .map((seg, i) => (seg === `{${p.name}}` ? encodeHostile(h.value as string) : actual[i]))
-                  .join('/') + (qs ? `?${qs}` : '');
-            } else {
-              rawPath = `${sentPath}${sentPath.includes('?') ? '&' : '?'}${encodeURIComponent(p.name)}=${encodeHostile(h.value as string)}`;
+          // Headers the workers read.
+          const common = ['user-agent', 'x-request-id', 'cf-connecting-ip'];
+          const headers: string[] = [];
+          if (sessionCookie(op)) headers.push('cookie');
+          if (op.requestBody) headers.push('content-type');
+          if (op.responses.some((r) => r.key === '206' || r.key === '416')) headers.push('range');
+          if (signedBody(op)) headers.push('stripe-signature');
+          const headerCases = [
+            ...common.flatMap((name) => HOSTILE_COMMON_HEADER_VALUES.map((h) => ({ name, h }))),
+            ...headers.flatMap((name) => HOSTILE_HEADER_VALUES.map((h) => ({ name, h }))),
+          ];
+          for (const { name, h } of headerCases) {
+            {
+              const value = name === 'cookie' ? `codex-session=${h.value}` : (h.value as string);
+              const spec: RequestSpec = {
+                ...base.spec,
+                headers: { ...base.spec.headers, [name]: value },
+                ...(name === 'cookie' ? { cookie: undefined } : {}),
+              };
+              const a = await send(op, base, spec);
+              check(`header ${name} ${h.label}`, { [name]: value }, a);
             }
-            const a = await send(op, base, spec, rawPath);
-            check(`${p.in} ${p.name} ${h.label}`, { [`${p.in} ${p.name}`]: h.value }, a);
           }
-        }
-        // Headers the workers read.
-        const common = ['user-agent', 'x-request-id', 'cf-connecting-ip'];
-        const headers: string[] = [];
-        if (sessionCookie(op)) headers.push('cookie');
-        if (op.requestBody) headers.push('content-type');
-        if (op.responses.some((r) => r.key === '206' || r.key === '416')) headers.push('range');
-        if (signedBody(op)) headers.push('stripe-signature');
-        const headerCases = [
-          ...common.flatMap((name) => HOSTILE_COMMON_HEADER_VALUES.map((h) => ({ name, h }))),
-          ...headers.flatMap((name) => HOSTILE_HEADER_VALUES.map((h) => ({ name, h }))),
-        ];
-        for (const { name, h } of headerCases) {
-          {
-            const value = name === 'cookie' ? `codex-session=${h.value}` : (h.value as string);
-            const spec: RequestSpec = {
-              ...base.spec,
-              headers: { ...base.spec.headers, [name]: value },
-              ...(name === 'cookie' ? { cookie: undefined } : {}),
-            };
-            const a = await send(op, base, spec);
-            check(`header ${name} ${h.label}`, { [name]: value }, a);
-          }
-        }
-        expect(problems).toEqual([]);
-      });
+          expect(problems).toEqual([]);
+        }));
     });
   }
 });
