@@ -70,6 +70,7 @@ afterAll(async () => {
   await target?.close();
 });
 
+const LARGE = HOSTILE_STRINGS.find((h) => (h.value as string).length >= 1_000_000)?.label;
 const isSuccess = (s: number) => s >= 200 && s < 300;
 const hasInputs = (op: Operation) =>
   op.parameters.some((p) => p.in === 'path' || p.in === 'query') || Boolean(op.requestBody);
@@ -334,8 +335,12 @@ describe.skipIf(LIVE)('generated from the contract', () => {
           // Body text positions, through every union variant.
           if (base.json && base.body !== undefined) {
             const node = bodyNode(op, base.json);
+            // A signed body is stored whole once verified: its 1 MB case goes into the first text position only.
+            let sentLarge = false;
             for (const pos of gen.stringPositions(node, base.body)) {
               for (const h of HOSTILE_STRINGS) {
+                if (h.label === LARGE && signedBody(op) && sentLarge) continue;
+                if (h.label === LARGE) sentLarge = true;
                 const body = setIn(pos.base, pos.path, h.value);
                 const a = await send(op, base, await withBody(op, base, body));
                 check(`body ${pos.path.join('.')} ${h.label}`, { [pos.path.join('.')]: h.value }, a);
