@@ -373,8 +373,9 @@ describe.skipIf(LIVE)('generated from the contract', () => {
             }
           }
           // Headers the workers read.
-          const common = ['user-agent', 'x-request-id', 'cf-connecting-ip'];
-          const headers: string[] = [];
+          const common = ['user-agent', 'x-request-id'];
+          // the client address keys the rate limiter: the full set (1 MB included)
+          const headers: string[] = ['cf-connecting-ip'];
           if (sessionCookie(op)) headers.push('cookie');
           if (op.requestBody) headers.push('content-type');
           if (op.responses.some((r) => r.key === '206' || r.key === '416')) headers.push('range');
