@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrl, uuid } from './primitives';
+import { httpUrl, isStorableJson, STORABLE_TEXT_PATTERN, storableString, uuid } from './primitives';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Checkout
@@ -63,7 +63,7 @@ export const WEBHOOK_SECRET_VARS = {
   dispute: 'STRIPE_WEBHOOK_SECRET_DISPUTE',
 } as const satisfies Record<WebhookEndpoint, `STRIPE_WEBHOOK_SECRET_${string}`>;
 
-const StripeMetadataSchema = z.record(z.string(), z.string()).meta({
+const StripeMetadataSchema = z.record(storableString(), storableString()).meta({
   description: 'Set by our checkout: userId, contentId (and amountCents/currency of the attempt)',
   example: { userId: '9b2c4e1a-5d7f-4e3b-8a6c-1f0e2d3c4b5a', contentId: '5eed0000-0000-4000-8000-000000000003' },
 });
@@ -71,14 +71,14 @@ const StripeMetadataSchema = z.record(z.string(), z.string()).meta({
 /** The `data.object` of checkout.session.* events: the fields the booking endpoint reads. */
 export const StripeCheckoutSessionObjectSchema = z
   .object({
-    id: z.string().meta({ example: 'cs_test_a1b2c3' }),
+    id: storableString().meta({ example: 'cs_test_a1b2c3' }),
     object: z.literal('checkout.session'),
-    mode: z.string().meta({ example: 'payment' }),
-    payment_status: z.string().meta({ example: 'paid', description: 'paid | unpaid | no_payment_required' }),
+    mode: storableString().meta({ example: 'payment' }),
+    payment_status: storableString().meta({ example: 'paid', description: 'paid | unpaid | no_payment_required' }),
     amount_total: z.number().int().nullable().meta({ example: 1999 }),
-    currency: z.string().nullable().meta({ example: 'usd' }),
-    client_reference_id: z.string().nullable().optional(),
-    payment_intent: z.string().nullable().optional().meta({ example: 'pi_3N0a1b2c3d4e5f' }),
+    currency: storableString().nullable().meta({ example: 'usd' }),
+    client_reference_id: storableString().nullable().optional(),
+    payment_intent: storableString().nullable().optional().meta({ example: 'pi_3N0a1b2c3d4e5f' }),
     metadata: StripeMetadataSchema.nullable().optional(),
   })
   .passthrough()
@@ -87,13 +87,13 @@ export const StripeCheckoutSessionObjectSchema = z
 /** The `data.object` of charge.* events: the fields the payment endpoint reads. */
 export const StripeChargeObjectSchema = z
   .object({
-    id: z.string().meta({ example: 'ch_3N0a1b2c3d4e5f' }),
+    id: storableString().meta({ example: 'ch_3N0a1b2c3d4e5f' }),
     object: z.literal('charge'),
-    payment_intent: z.string().nullable().optional().meta({ example: 'pi_3N0a1b2c3d4e5f' }),
+    payment_intent: storableString().nullable().optional().meta({ example: 'pi_3N0a1b2c3d4e5f' }),
     amount: z.number().int().meta({ example: 1999 }),
     amount_refunded: z.number().int().meta({ example: 1999 }),
     refunded: z.boolean().meta({ description: 'true once fully refunded' }),
-    currency: z.string().meta({ example: 'usd' }),
+    currency: storableString().meta({ example: 'usd' }),
   })
   .passthrough()
   .meta({ id: 'StripeChargeObject' });
@@ -106,7 +106,7 @@ export const StripeObjectSchema = z
     object: z
       .string()
       .refine((o) => !READ_OBJECTS.includes(o), { message: 'checkout sessions and charges have their own schema' })
-      .meta({ example: 'payment_intent', not: { enum: READ_OBJECTS } }),
+      .meta({ example: 'payment_intent', not: { enum: READ_OBJECTS }, pattern: STORABLE_TEXT_PATTERN }),
   })
   .passthrough()
   .meta({ id: 'StripeObject' });
@@ -114,10 +114,10 @@ export const StripeObjectSchema = z
 /** The Stripe event envelope every endpoint receives. */
 export const StripeEventSchema = z
   .object({
-    id: z.string().min(1).max(255).meta({ example: 'evt_1NG8Du2eZvKYlo2CUI79vXWy' }),
+    id: storableString({ min: 1, max: 255 }).meta({ example: 'evt_1NG8Du2eZvKYlo2CUI79vXWy' }),
     object: z.literal('event'),
-    type: z.string().min(1).max(255).meta({ example: 'checkout.session.completed' }),
-    api_version: z.string().nullable().optional().meta({ example: '2026-04-22.dahlia' }),
+    type: storableString({ min: 1, max: 255 }).meta({ example: 'checkout.session.completed' }),
+    api_version: storableString().nullable().optional().meta({ example: '2026-04-22.dahlia' }),
     created: z.number().int().meta({ example: 1767225600, description: 'Unix seconds' }),
     livemode: z.boolean(),
     data: z
@@ -129,6 +129,8 @@ export const StripeEventSchema = z
       .passthrough(),
   })
   .passthrough()
+  // The event is stored as is (jsonb): no string anywhere in it may be one PostgreSQL refuses.
+  .refine((v) => isStorableJson(v), { message: 'must not contain U+0000 or an unpaired surrogate in any string' })
   .meta({ id: 'StripeEvent' });
 export type StripeEventEnvelope = z.infer<typeof StripeEventSchema>;
 

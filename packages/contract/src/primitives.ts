@@ -81,6 +81,37 @@ export function text(max: number, options: TextOptions = {}) {
   return options.keepWhitespace ? checked : checked.transform((s) => s.replace(ASCII_SPACE, ''));
 }
 
+/**
+ * A string of any length that PostgreSQL can store (text and jsonb): no U+0000, no unpaired surrogate. For text
+ * that comes from elsewhere as is (Stripe's ids and names), where `text()`'s trimming and non-blank rule do not
+ * apply. Chain `.min()`/`.max()` as needed; the contract states the rule as a `pattern`.
+ */
+export function storableString(options: { min?: number; max?: number } = {}) {
+  let s = z.string();
+  if (options.min !== undefined) s = s.min(options.min);
+  if (options.max !== undefined) s = s.max(options.max);
+  return s
+    .check((ctx) => {
+      if (!storable.test(ctx.value)) {
+        ctx.issues.push({
+          code: 'custom',
+          input: ctx.value,
+          message: 'must not contain U+0000 or an unpaired surrogate',
+        });
+      }
+    })
+    .meta({ pattern: STORABLE_TEXT_PATTERN });
+}
+
+/** Whether every string (object keys included) anywhere in a JSON value is storable text. */
+export function isStorableJson(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return storable.test(value);
+  if (value === null || typeof value !== 'object') return true;
+  if (depth > 64) return false;
+  if (Array.isArray(value)) return value.every((v) => isStorableJson(v, depth + 1));
+  return Object.entries(value).every(([k, v]) => storable.test(k) && isStorableJson(v, depth + 1));
+}
+
 /** The pattern of an id: hex 8-4-4-4-12, any case (normalised to lower case). */
 export const UUID_PATTERN = '^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$';
 const uuidRe = new RegExp(UUID_PATTERN);

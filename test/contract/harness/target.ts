@@ -68,7 +68,8 @@ export function selectedWorkers(): WorkerName[] {
 
 export const LOCAL_VARS = { LOG_LEVEL: 'silent', EMAIL_TRANSPORT: 'memory', ENVIRONMENT: 'test' };
 
-export async function startTarget(contract: Contract): Promise<Target> {
+/** `vars`: extra worker variables for a local run (e.g. RATE_LIMITS for the generated check's bursts). */
+export async function startTarget(contract: Contract, vars: Record<string, string> = {}): Promise<Target> {
   const selected = selectedWorkers();
   const live = process.env.CONTRACT_BASE_URL;
   if (live) {
@@ -114,7 +115,7 @@ export async function startTarget(contract: Contract): Promise<Target> {
   const db = await testDatabase();
   const platform = await startLocalPlatform({
     apps: apps as Record<WorkerName, WorkerAppLike>,
-    vars: LOCAL_VARS,
+    vars: { ...LOCAL_VARS, ...vars },
     ...(db ? { databaseUrl: db.url } : { databaseUrl: '' }),
   });
   return {
