@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { cloneRepository, git, type RepoClone } from './repo-clone';
+import { cloneRepository, git, REPO_ROOT, type RepoClone } from './repo-clone';
 
 type Obj = Record<string, unknown>;
 
@@ -22,6 +22,13 @@ afterEach(() => clone.reset(base));
 afterAll(() => clone.remove());
 
 const CONTRACT = 'openapi/codex.yaml';
+/** The published version (openapi/contract-version.json) and the bumps the gate asks for. */
+const CURRENT = (
+  JSON.parse(readFileSync(join(REPO_ROOT, 'openapi/contract-version.json'), 'utf8')) as { version: string }
+).version;
+const [MAJOR = 0, MINOR = 0] = CURRENT.split('.').map(Number);
+const NEXT_MAJOR = `${MAJOR + 1}.0.0`;
+const NEXT_MINOR = `${MAJOR}.${MINOR + 1}.0`;
 
 /** Edits the contract in the clone's working tree (what `npm run contract` would have written). */
 // biome-ignore lint/suspicious/noExplicitAny: the test edits the document freely
@@ -68,7 +75,7 @@ describe('contract:diff (npm script, in a clone)', { timeout: 300_000 }, () => {
       /^ {2}ok {8}createOrganization \(POST \/api\/organizations\) — request body › tagline: added$/m,
     );
     expect(r.out).toContain('a breaking change needs a new major version');
-    expect(r.out).toContain('set "version" to 3.0.0 in openapi/contract-version.json');
+    expect(r.out).toContain(`set "version" to ${NEXT_MAJOR} in openapi/contract-version.json`);
 
     expect(r.markdown).toContain('## ❌ Breaking contract change without a major version bump');
     expect(r.markdown).toMatch(/\| `info\.version` \| (\d+\.\d+\.\d+) \| \1 \| major \| none \| \*\*no\*\* \|/);
@@ -84,14 +91,14 @@ describe('contract:diff (npm script, in a clone)', { timeout: 300_000 }, () => {
         removeDeleteOrganization(doc);
         doc.info.version = version;
       });
-    remove('3.0.0');
+    remove(NEXT_MAJOR);
     const major = await gate(base);
     expect(major.status, major.out).toBe(0);
-    expect(major.out).toMatch(/released as a new major version \(\d+\.\d+\.\d+ → 3\.0\.0\)/);
+    expect(major.out).toContain(`released as a new major version (${CURRENT} → ${NEXT_MAJOR})`);
     expect(major.markdown).toContain('⚠️ Breaking contract change, released as a new major version');
 
     clone.reset(base);
-    remove('2.1.0');
+    remove(NEXT_MINOR);
     const minor = await gate(base);
     expect(minor.status, minor.out).toBe(1);
     expect(minor.out).toContain('(a minor bump): a breaking change needs a new major version');
