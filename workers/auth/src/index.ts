@@ -1,8 +1,8 @@
 import { createWorker } from '@codex/worker-kit';
 import { AuthEnv } from './env';
-import { emailRoutes } from './routes/email';
+import { registerLoginRoutes } from './routes/register-login';
 import { sessionRoutes } from './routes/session';
-import { verifyEmailPageRoutes } from './routes/verify-email-page';
+import { verifyResetRoutes } from './routes/verify-reset';
 
 /** The auth worker. Routes live in ./routes (one group per resource); better-auth setup in ./auth; the operations in ./service. */
 export const app = createWorker({
@@ -26,9 +26,9 @@ app.use('/api/auth/*', async (c, next) => {
   c.header('Cache-Control', 'no-store');
 });
 
-app.route('/', emailRoutes);
+app.route('/', registerLoginRoutes);
+app.route('/', verifyResetRoutes);
 app.route('/', sessionRoutes);
-app.route('/', verifyEmailPageRoutes);
 
 // Only the app and the Durable Object class are exported: workerd takes every named export of the main module for an
 // entrypoint or a Durable Object class.

@@ -5,7 +5,7 @@ import { AuthSessionResponseSchema, AuthSuccessResponseSchema } from '@codex/con
 import { DomainError } from '@codex/domain';
 import { defineRoute, json, routeGroup } from '@codex/worker-kit';
 import type { Context } from 'hono';
-import { SESSION_EXAMPLE } from './email';
+import { SESSION_EXAMPLE } from './register-login';
 import { AUTH_TAG, authService, SET_COOKIE_HEADER, sessionCookieOf, setSessionCookies } from './shared';
 
 export const getSession = defineRoute({
