@@ -25,8 +25,17 @@
  * pending migrations when DATABASE_URL is given, the docs version). The real run executes that same plan.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import pg from 'pg';
 import {
   type BundleRow,
@@ -584,8 +593,15 @@ async function main() {
     }
     copyFileSync(join(ROOT, 'openapi', 'codex.yaml'), join(docsDir, 'codex.yaml'));
     // The static docs as `npm run contract` generates them (index.html and whatever it links to), all of it.
-    const generatedDocs = readdirSync(join(ROOT, 'generated', 'docs')).filter((f) => f !== RELEASE_NOTES);
-    for (const f of generatedDocs) copyFileSync(join(ROOT, 'generated', 'docs', f), join(docsDir, f));
+    // Files in sub-folders too (guides/), as paths relative to generated/docs.
+    const generatedRoot = join(ROOT, 'generated', 'docs');
+    const generatedDocs = readdirSync(generatedRoot, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f !== RELEASE_NOTES && statSync(join(generatedRoot, f)).isFile())
+      .sort();
+    for (const f of generatedDocs) {
+      mkdirSync(dirname(join(docsDir, f)), { recursive: true });
+      copyFileSync(join(generatedRoot, f), join(docsDir, f));
+    }
     const manifest = {
       version,
       environment: options.target,
