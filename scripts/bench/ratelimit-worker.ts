@@ -12,8 +12,10 @@
 import { DomainError } from '@codex/domain';
 import {
   type AppEnv,
+  baseEnv,
   clientIp,
   getLogger,
+  parseEnv,
   RateLimiter,
   type RateLimitPreset,
   rateLimit,
@@ -73,6 +75,13 @@ function kvRateLimit(base: RateLimitPreset): MiddlewareHandler<AppEnv> {
 
 const app = new Hono<AppEnv>();
 app.onError((err, c) => toErrorResponse(c, err, () => undefined));
+// What createWorker does first for every worker: the bindings parsed once, read by the limiter from `config`.
+app.use('*', async (c, next) => {
+  const parsed = parseEnv(baseEnv, c.env as object);
+  if (!parsed.ok) throw new Error('bench worker: invalid bindings');
+  c.set('config', parsed.config);
+  await next();
+});
 app.get('/none', (c) => c.json({ ok: true }));
 app.get('/do', rateLimit(PRESET), (c) => c.json({ ok: true }));
 app.get('/kv', kvRateLimit(PRESET), (c) => c.json({ ok: true }));

@@ -42,9 +42,9 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.le
 async function timedGet(url: string, headers: Record<string, string>) {
   const t0 = performance.now();
   const res = await fetch(url, { headers });
-  await res.arrayBuffer();
+  const body = await res.text();
   const ms = performance.now() - t0;
-  if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${body.slice(0, 500)}`);
   return ms;
 }
 
