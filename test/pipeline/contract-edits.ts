@@ -66,6 +66,16 @@ export const CONTRACT_EDITS: ContractEdit[] = [
     file: CONTENT_SCHEMAS,
     search: 'priceCents: contentFields.priceCents.optional(),\n    organizationId: uuid()',
     replace: 'priceCents: contentFields.priceCents,\n    organizationId: uuid()',
+    // The schema's example must name the now-required field too (examples are linted against their schemas).
+    more: [
+      {
+        file: CONTENT_SCHEMAS,
+        search:
+          "example: { title: 'Episode 1: The Pilot', slug: 'the-pilot', contentType: 'video', visibility: 'public' },",
+        replace:
+          "example: { title: 'Episode 1: The Pilot', slug: 'the-pilot', contentType: 'video', visibility: 'public', priceCents: 499 },",
+      },
+    ],
     expect: 'FAIL',
     operation: ['createContent', 'POST', '/api/content'],
     says: /request body: .*became required: `priceCents`/,
@@ -75,6 +85,14 @@ export const CONTRACT_EDITS: ContractEdit[] = [
     file: ORG_SCHEMAS,
     search: 'slug: fields.slug,',
     replace: 'slug: fields.slug,\n    tagline: z.string().max(140),',
+    more: [
+      {
+        file: ORG_SCHEMAS,
+        search: "example: { name: 'Acme Studio', slug: 'acme-studio', description: 'Films about making films.' },",
+        replace:
+          "example: { name: 'Acme Studio', slug: 'acme-studio', description: 'Films about making films.', tagline: 'Films' },",
+      },
+    ],
     expect: 'FAIL',
     operation: ['createOrganization', 'POST', '/api/organizations'],
     says: /request body: .*became required: `tagline`/,
@@ -188,6 +206,13 @@ export const CONTRACT_EDITS: ContractEdit[] = [
     file: CONTENT_SCHEMAS,
     search: '    hasThumbnail: z.boolean(),\n',
     replace: '',
+    more: [
+      {
+        file: MEDIA_ROUTES,
+        search: '  hasThumbnail: false,\n  failureReason: null,',
+        replace: '  failureReason: null,',
+      },
+    ],
     expect: 'FAIL',
     operation: ['getMedia', 'GET', '/api/media/{id}'],
     says: /response 200 › hasThumbnail: Property `hasThumbnail` was removed/,
@@ -206,6 +231,13 @@ export const CONTRACT_EDITS: ContractEdit[] = [
     file: CONTENT_SCHEMAS,
     search: 'fileSizeBytes: z.number().int(),',
     replace: 'fileSizeBytes: z.string(),',
+    more: [
+      {
+        file: MEDIA_ROUTES,
+        search: "  fileSizeBytes: 10485760,\n  status: 'ready',",
+        replace: "  fileSizeBytes: '10485760',\n  status: 'ready',",
+      },
+    ],
     expect: 'FAIL',
     operation: ['getMedia', 'GET', '/api/media/{id}'],
     says: /response 200 › fileSizeBytes: Type of `fileSizeBytes` .*'integer' to 'string'/,
@@ -280,7 +312,7 @@ export const CONTRACT_EDITS: ContractEdit[] = [
     id: 'response property added',
     file: CONTENT_SCHEMAS,
     search: "currency: z.string().meta({ example: 'usd' }),",
-    replace: "currency: z.string().meta({ example: 'usd' }),\n    viewCount: z.number().int(),",
+    replace: "currency: z.string().meta({ example: 'usd' }),\n    viewCount: z.number().int().optional(),",
     expect: 'PASS',
     operation: ['getContent', 'GET', '/api/content/{id}'],
     says: /response 200 › viewCount: added/,

@@ -5,7 +5,7 @@
  * and what it builds, and — with DATABASE_URL, on a database of its own — that migrations are listed without being
  * applied by a dry run, applied by a real run with drizzle-kit, and that the URL's password is never printed.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, dropTestDatabase } from '@codex/database/node';
@@ -215,8 +215,14 @@ describe('deploy:staging --dry-run', () => {
       );
       expect(readFileSync(join(docs, 'release-notes.md'), 'utf8')).toContain(`# Codex API contract ${version}`);
       expect(readFileSync(join(docs, 'index.html'), 'utf8')).toContain('<html');
-      // Every file of the generated docs is published (index.html and whatever it links to), under both prefixes.
-      for (const f of readdirSync(join(repo.dir, 'generated', 'docs'))) {
+      // Every file of the generated docs is published (index.html, whatever it links to, the guides/ folder), under
+      // both prefixes.
+      const generated = join(repo.dir, 'generated', 'docs');
+      const files = readdirSync(generated, { recursive: true, encoding: 'utf8' }).filter((f) =>
+        statSync(join(generated, f)).isFile(),
+      );
+      expect(files).toContain('guides/errors.md');
+      for (const f of files) {
         expect(readFileSync(join(docs, f), 'utf8'), f).toBe(
           readFileSync(join(repo.dir, 'generated', 'docs', f), 'utf8'),
         );
