@@ -14,6 +14,7 @@
  * sent — so what the check asserts is exactly what the contract states.
  */
 import { deref, type JsonSchema, type Operation } from './contract';
+import { matchesType } from './negatives';
 import type { SchemaValidator } from './validate';
 
 type Obj = Record<string, unknown>;
@@ -334,7 +335,7 @@ export class Generator {
     }
     const types = typesOf(s);
     const wrong = [12345, 'not-a-number', true, ['x'], { x: 1 }].find(
-      (c) => !this.valid(n, c) && !types.some((t) => sameType(c, t)),
+      (c) => !this.valid(n, c) && !types.some((t) => matchesType(c, t)),
     );
     if (wrong !== undefined && types.length) add(`of the wrong type (${JSON.stringify(wrong)})`, wrong);
     if (Array.isArray(s.enum)) add('not in enum', 'not-in-enum');
@@ -415,25 +416,6 @@ export class Generator {
     }
     if (types.includes('string') || Array.isArray(s.enum) || typeof s.const === 'string') return [{ path: [], base }];
     return [];
-  }
-}
-
-function sameType(value: unknown, type: string) {
-  switch (type) {
-    case 'string':
-      return typeof value === 'string';
-    case 'number':
-      return typeof value === 'number';
-    case 'integer':
-      return typeof value === 'number' && Number.isInteger(value);
-    case 'boolean':
-      return typeof value === 'boolean';
-    case 'array':
-      return Array.isArray(value);
-    case 'object':
-      return value !== null && typeof value === 'object' && !Array.isArray(value);
-    default:
-      return value === null;
   }
 }
 

@@ -30,7 +30,8 @@ function typesOf(schema: JsonSchema): string[] {
   return [];
 }
 
-function matchesType(value: unknown, type: string) {
+/** Whether a JSON value is of the given JSON Schema type. */
+export function matchesType(value: unknown, type: string) {
   switch (type) {
     case 'string':
       return typeof value === 'string';
