@@ -7,6 +7,55 @@ import type { AppEnv, SessionData } from './types';
 /** Sessions are cached for 5 minutes (KV's minimum TTL is 60 s). */
 export const SESSION_CACHE_TTL_SECONDS = 300;
 
+/**
+ * How long an isolate (a Node process locally) reuses a session it has just read from KV without reading it again:
+ * the bound on how late another worker's isolate sees a sign-out or a password reset. Far below what KV itself
+ * allows in production (a deleted key can be served from another location's cache for up to 60 s), and it takes
+ * the KV read off nearly every request of a busy caller. In one process (the Node host, the tests) evictions and
+ * writes update this memory at once.
+ */
+export const SESSION_MEMORY_TTL_MS = 1000;
+/** At most this many sessions are held per isolate; the oldest go first. */
+export const SESSION_MEMORY_MAX_ENTRIES = 2000;
+
+interface MemoryEntry {
+  data: SessionData;
+  token: string;
+  /** Reused until then (ms since the epoch). */
+  until: number;
+}
+
+/**
+ * Keyed by the whole cookie value (token and signature): only a cookie that KV or the auth worker accepted gets
+ * here, so a forged signature never matches. Lives in isolate memory only, never stored anywhere.
+ */
+const memory = new Map<string, MemoryEntry>();
+
+function remember(cookieValue: string, data: SessionData, now = Date.now()) {
+  memory.delete(cookieValue);
+  if (memory.size >= SESSION_MEMORY_MAX_ENTRIES) {
+    const oldest = memory.keys().next().value;
+    if (oldest !== undefined) memory.delete(oldest);
+  }
+  memory.set(cookieValue, { data, token: sessionTokenOf(cookieValue), until: now + SESSION_MEMORY_TTL_MS });
+}
+
+function recall(cookieValue: string, now = Date.now()): SessionData | null {
+  const entry = memory.get(cookieValue);
+  if (!entry) return null;
+  if (entry.until <= now || Date.parse(entry.data.session.expiresAt) <= now) {
+    memory.delete(cookieValue);
+    return null;
+  }
+  return entry.data;
+}
+
+function forgetTokens(tokens: string[]) {
+  if (tokens.length === 0 || memory.size === 0) return;
+  const gone = new Set(tokens);
+  for (const [cookieValue, entry] of memory) if (gone.has(entry.token)) memory.delete(cookieValue);
+}
+
 async function sha256Hex(value: string) {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(value));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -45,6 +94,7 @@ export async function writeSessionCache(kv: KVNamespace | undefined, cookieValue
   const secondsLeft = Math.floor((Date.parse(data.session.expiresAt) - Date.now()) / 1000);
   if (secondsLeft <= 0) return;
   const entry: CacheEntry = { cookieHash: await sha256Hex(cookieValue), data };
+  remember(cookieValue, data);
   await kv.put(await sessionCacheKey(sessionTokenOf(cookieValue)), JSON.stringify(entry), {
     expirationTtl: Math.max(60, Math.min(SESSION_CACHE_TTL_SECONDS, secondsLeft)),
   });
@@ -52,6 +102,7 @@ export async function writeSessionCache(kv: KVNamespace | undefined, cookieValue
 
 /** Removes the cache entries of the given raw session tokens (sign-out, password reset). */
 export async function evictSessions(kv: KVNamespace | undefined, tokens: string[]) {
+  forgetTokens(tokens);
   if (!kv) return;
   await Promise.all(tokens.map(async (t) => kv.delete(await sessionCacheKey(t))));
 }
@@ -89,21 +140,31 @@ export interface SessionPolicy {
 }
 
 /**
- * Session middleware for the non-auth workers: resolves the `codex-session`
- * cookie through the KV cache (5 min) or the auth worker, puts the user on the
- * context, and enforces the route's policy.
+ * Who the cookie belongs to: this isolate's memory (SESSION_MEMORY_TTL_MS), else the KV cache (5 min), else the
+ * auth worker (which then fills both).
+ */
+async function resolveSession(c: Context<AppEnv>, cookieValue: string): Promise<SessionData | null> {
+  const remembered = recall(cookieValue);
+  if (remembered) return remembered;
+  let data = await readSessionCache(c.env.AUTH_SESSION_KV, cookieValue);
+  if (data) {
+    remember(cookieValue, data);
+    return data;
+  }
+  data = await fetchSessionFromAuth(c, cookieValue);
+  if (data) await writeSessionCache(c.env.AUTH_SESSION_KV, cookieValue, data);
+  return data;
+}
+
+/**
+ * Session middleware for the non-auth workers: resolves the `codex-session` cookie (resolveSession), puts the user
+ * on the context, and enforces the route's policy.
  */
 export function requireSession(policy: SessionPolicy = { auth: 'required' }): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const cookieValue = getCookie(c, SESSION_COOKIE);
     let data: SessionData | null = null;
-    if (cookieValue) {
-      data = await readSessionCache(c.env.AUTH_SESSION_KV, cookieValue);
-      if (!data) {
-        data = await fetchSessionFromAuth(c, cookieValue);
-        if (data) await writeSessionCache(c.env.AUTH_SESSION_KV, cookieValue, data);
-      }
-    }
+    if (cookieValue) data = await resolveSession(c, cookieValue);
     if (!data) {
       if (policy.auth === 'required') {
         throw cookieValue

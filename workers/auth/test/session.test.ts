@@ -2,8 +2,11 @@
  * The session middleware the other workers use (requireSession from @codex/worker-kit), on a small
  * app built with createWorker and wired to the auth app through the local platform's AUTH_SERVICE.
  */
+
+import { sessions } from '@codex/database';
 import type { LocalPlatform } from '@codex/local';
-import { baseEnv, createWorker, requireSession, sessionCacheKey } from '@codex/worker-kit';
+import { baseEnv, createWorker, requireSession, SESSION_MEMORY_TTL_MS, sessionCacheKey } from '@codex/worker-kit';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cacheEntry,
@@ -18,6 +21,7 @@ import {
 } from './helpers';
 
 let platform: LocalPlatform;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const probe = createWorker({
   service: 'probe-worker',
@@ -59,9 +63,11 @@ describe('requireSession in another worker', () => {
   it('accepts a live cookie (through AUTH_SERVICE, then from the cache) and refuses it right after sign-out', async () => {
     const reg = await register(platform);
     const signedIn = await login(platform, reg.email);
-    // Empty the cache so the first call goes through the service binding to the auth app.
+    // Empty the cache so the first call goes through the service binding to the auth app: KV directly, and this
+    // process's memory of the sign-in by waiting it out.
     await platform.kv.AUTH_SESSION_KV.delete(await sessionCacheKey(tokenOf(signedIn.cookie)));
     expect(await cacheEntry(platform, signedIn.cookie)).toBeNull();
+    await sleep(SESSION_MEMORY_TTL_MS + 50);
 
     const first = await whoami(signedIn.cookie);
     expect(first.status).toBe(200);
@@ -79,6 +85,22 @@ describe('requireSession in another worker', () => {
     expect(after.body.error.code).toBe('SESSION_INVALID');
     // The register session of the same user still works.
     expect((await whoami(reg.cookie)).status).toBe(200);
+  });
+
+  it('an isolate reuses a session it read for at most SESSION_MEMORY_TTL_MS: a sign-out elsewhere reaches it after that', async () => {
+    const reg = await register(platform);
+    expect((await whoami(reg.cookie)).status).toBe(200);
+    // What another worker's sign-out does in production (the session row and the KV entry go; this isolate's memory
+    // is out of its reach), done here directly so that this process's memory is not told.
+    await platform.db.delete(sessions).where(eq(sessions.token, tokenOf(reg.cookie)));
+    await platform.kv.AUTH_SESSION_KV.delete(await sessionCacheKey(tokenOf(reg.cookie)));
+    const signedOutAt = Date.now();
+    const stillRemembered = await whoami(reg.cookie);
+    if (Date.now() - signedOutAt < SESSION_MEMORY_TTL_MS / 2) expect(stillRemembered.status).toBe(200);
+    await sleep(SESSION_MEMORY_TTL_MS + 50);
+    const after = await whoami(reg.cookie);
+    expect(after.status).toBe(401);
+    expect(after.body.error.code).toBe('SESSION_INVALID');
   });
 
   it('sees emailVerified change at once after verification, although its cache was warm', async () => {

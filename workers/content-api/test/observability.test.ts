@@ -8,7 +8,7 @@ import { sessions, users } from '@codex/database';
 import { json, type LocalPlatform, registerUser, startLocalPlatform } from '@codex/local';
 import authApp from '@codex/worker-auth';
 import { outbox } from '@codex/worker-auth/email';
-import { sessionCacheKey, sessionTokenOf } from '@codex/worker-kit';
+import { SESSION_MEMORY_TTL_MS, sessionCacheKey, sessionTokenOf } from '@codex/worker-kit';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import contentApp from '../src/index';
@@ -65,8 +65,10 @@ const cookieValueOf = (cookie: string) => decodeURIComponent(cookie.slice('codex
 describe('one request id across content-api → auth', () => {
   it("content-api's session lookup carries the caller's x-request-id to auth, and both workers log it", async () => {
     const user = await registerUser(platform);
-    // A cold session cache: content-api must ask the auth worker (over the AUTH_SERVICE binding).
+    // A cold session cache: content-api must ask the auth worker (over the AUTH_SERVICE binding). KV directly, and
+    // this process's memory of the registration by waiting it out.
     await platform.kv.AUTH_SESSION_KV.delete(await sessionCacheKey(sessionTokenOf(cookieValueOf(user.cookie))));
+    await new Promise((r) => setTimeout(r, SESSION_MEMORY_TTL_MS + 50));
     lines = [];
     const requestId = `trace-${uid()}-${uid()}`;
     const res = await platform.request('content-api', `/api/access/streaming-url/${UNKNOWN_ID}`, {
