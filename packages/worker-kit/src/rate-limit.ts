@@ -98,8 +98,9 @@ export async function callRateLimiter(
   preset: RateLimitPreset,
   subject: string,
   op: RateLimiterOp = 'hit',
+  n = 1,
 ): Promise<RateLimitOutcome> {
-  const url = `https://rate-limiter/${op}?limit=${preset.limit}&window=${preset.windowSeconds}`;
+  const url = `https://rate-limiter/${op}?limit=${preset.limit}&window=${preset.windowSeconds}${n > 1 ? `&n=${n}` : ''}`;
   const key = rateLimitKey(preset, subject);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -109,6 +110,134 @@ export async function callRateLimiter(
     } catch (e) {
       if (attempt >= 2 || !retryable(e)) throw e;
     }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Leases: an isolate takes a few of a busy key's requests at once
+// ---------------------------------------------------------------------------------------------------------------------
+
+/**
+ * Most requests one lease may hold: a hundredth of the limit (so at most 1 % of a key's window is tied up in one
+ * isolate), never more than 1,000. Below a limit of 200 — the login, register and api presets — every request asks
+ * the counter, which keeps those limits exact across workers and isolates; leases serve high limits (webhook's
+ * 1000/min, operators' raised limits).
+ */
+export function maxLease(limit: number) {
+  return Math.max(1, Math.min(1000, Math.floor(limit / 100)));
+}
+
+/** A lease used up within this time of being granted was too small: the next one is twice its size. */
+const LEASE_GROWTH_WINDOW_MS = 1000;
+/** Keys with a lease held per isolate; the oldest go first. */
+const MAX_LEASES = 5000;
+
+interface Lease {
+  limit: number;
+  /** Requests this isolate may still let through without asking the counter. */
+  tokens: number;
+  /** What the counter had left for everyone else when it last answered. */
+  counterRemaining: number;
+  /** When the counter's window ends (ms since the epoch): the lease is worth nothing after it. */
+  windowEnd: number;
+  grantedAt: number;
+  /** How many requests the next ask takes. */
+  nextAsk: number;
+  /** An ask in flight: the other requests of the key wait for it instead of asking too. */
+  pending?: Promise<void>;
+}
+
+const leases = new Map<string, Lease>();
+const leaseKey = (preset: RateLimitPreset, subject: string) =>
+  `${rateLimitKey(preset, subject)}/${preset.limit}/${preset.windowSeconds}`;
+
+function leaseOutcome(lease: Lease, allowed: boolean, now: number): RateLimitOutcome {
+  const resetMs = Math.max(1, lease.windowEnd - now);
+  return {
+    allowed,
+    limit: lease.limit,
+    remaining: lease.counterRemaining + lease.tokens,
+    resetSeconds: Math.ceil(resetMs / 1000),
+    resetMs,
+    granted: allowed ? 1 : 0,
+  };
+}
+
+/**
+ * Counts one request of `subject` in the preset's bucket, from this isolate's lease when it holds one, else by
+ * asking the key's counter for a lease (one request for a quiet key; twice the last lease, up to maxLease(), for a
+ * key that used its last one up within a second). The counter never hands out more than the window allows, so no
+ * more requests pass than the limit — at most the unused part of a lease is lost when an isolate goes away. A key
+ * the counter refused is refused here until its window ends, without asking again. X-RateLimit-Remaining is the
+ * counter's remainder at its last answer plus what this isolate still holds.
+ */
+export async function takeRateLimit(
+  ns: DurableObjectNamespace,
+  preset: RateLimitPreset,
+  subject: string,
+): Promise<RateLimitOutcome> {
+  const key = leaseKey(preset, subject);
+  for (;;) {
+    const now = Date.now();
+    let lease = leases.get(key);
+    if (lease?.pending) {
+      await lease.pending;
+      continue;
+    }
+    if (lease && now >= lease.windowEnd) {
+      leases.delete(key);
+      lease = undefined;
+    }
+    if (lease && lease.tokens > 0) {
+      lease.tokens -= 1;
+      return leaseOutcome(lease, true, now);
+    }
+    if (lease && lease.counterRemaining === 0) return leaseOutcome(lease, false, now);
+
+    const grow = lease !== undefined && now - lease.grantedAt < LEASE_GROWTH_WINDOW_MS;
+    const ask = Math.min(maxLease(preset.limit), grow ? (lease?.nextAsk ?? 1) * 2 : 1);
+    const entry: Lease = lease ?? {
+      limit: preset.limit,
+      tokens: 0,
+      counterRemaining: preset.limit,
+      windowEnd: now + preset.windowSeconds * 1000,
+      grantedAt: now,
+      nextAsk: 1,
+    };
+    let answer: RateLimitOutcome | undefined;
+    let failure: unknown;
+    entry.pending = callRateLimiter(ns, preset, subject, 'hit', ask).then(
+      (o) => {
+        answer = o;
+      },
+      (e: unknown) => {
+        failure = e;
+      },
+    );
+    if (!lease) {
+      if (leases.size >= MAX_LEASES) {
+        const oldest = leases.keys().next().value;
+        if (oldest !== undefined) leases.delete(oldest);
+      }
+      leases.set(key, entry);
+    }
+    await entry.pending;
+    entry.pending = undefined;
+    if (!answer) {
+      // The counter did not answer: this request fails closed; the others waiting ask for themselves.
+      leases.delete(key);
+      throw failure;
+    }
+    const answeredAt = Date.now();
+    entry.limit = answer.limit;
+    entry.counterRemaining = answer.remaining;
+    entry.windowEnd = answeredAt + answer.resetMs;
+    entry.grantedAt = answeredAt;
+    entry.nextAsk = ask;
+    if (answer.granted === 0) return leaseOutcome(entry, false, answeredAt);
+    // This request takes one of the grant; the rest is the lease.
+    entry.tokens += answer.granted - 1;
+    return leaseOutcome(entry, true, answeredAt);
   }
 }
 
@@ -151,7 +280,7 @@ export function rateLimit(preset: RateLimitPreset): MiddlewareHandler<AppEnv> {
     const subject = rateLimitSubject(c, effective);
     let result: RateLimitOutcome;
     try {
-      result = await callRateLimiter(ns, effective, subject);
+      result = await takeRateLimit(ns, effective, subject);
     } catch (e) {
       getLogger(c).error('rate limiter unavailable', {
         bucket: preset.name,
@@ -193,7 +322,8 @@ export function rateLimit(preset: RateLimitPreset): MiddlewareHandler<AppEnv> {
 
 /**
  * Uses up `subject`'s window in each preset's bucket (e.g. `ip:203.0.113.7`, `u:<user id>`): its next limited
- * request gets 429 until the window ends. For operators (block an abusive caller) and tests.
+ * request gets 429 until the window ends — in other isolates once they have spent their lease (at most maxLease()).
+ * For operators (block an abusive caller) and tests.
  */
 export async function blockRateLimit(
   ns: DurableObjectNamespace,
@@ -201,7 +331,14 @@ export async function blockRateLimit(
   subject: string,
   overrides?: string,
 ) {
-  await Promise.all(presets.map((p) => callRateLimiter(ns, effectivePreset(p, overrides), subject, 'block')));
+  await Promise.all(
+    presets.map(async (p) => {
+      const effective = effectivePreset(p, overrides);
+      await callRateLimiter(ns, effective, subject, 'block');
+      // This isolate's lease goes too; another isolate may still spend what it holds (at most maxLease()).
+      leases.delete(leaseKey(effective, subject));
+    }),
+  );
 }
 
 /**

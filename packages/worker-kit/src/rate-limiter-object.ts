@@ -21,15 +21,20 @@
 export interface RateLimitOutcome {
   allowed: boolean;
   limit: number;
-  /** Requests left in the current window after this one. */
+  /** Requests left in the current window after this one (after the grant, for `hit` with n > 1). */
   remaining: number;
   /** Whole seconds until the current window ends (at least 1). */
   resetSeconds: number;
+  /** Milliseconds until the current window ends. */
+  resetMs: number;
+  /** Requests this call was given (`hit`: 0 when refused, up to `n`); 0 for `peek` and `block`. */
+  granted: number;
 }
 
 /**
- * Operations, as the path of a POST to the object: `hit` counts one request if the window has room; `peek` reads
- * without counting; `block` uses up the current window (or starts one, used up) — for operators and tests.
+ * Operations, as the path of a POST to the object: `hit` counts one request if the window has room (`&n=` asks for
+ * up to n at once: an isolate's lease, see rate-limit.ts; it gets what is left, at most n, or nothing); `peek`
+ * reads without counting; `block` uses up the current window (or starts one, used up) — for operators and tests.
  */
 export type RateLimiterOp = 'hit' | 'peek' | 'block';
 
@@ -46,13 +51,15 @@ const STORAGE_KEY = 'window';
 /** The count `block` sets: above any limit. */
 const BLOCKED = Number.MAX_SAFE_INTEGER;
 
-function outcome(allowed: boolean, limit: number, w: Window, now: number): RateLimitOutcome {
-  const end = w.start + w.seconds * 1000;
+function outcome(granted: number, limit: number, w: Window, now: number, allowed = granted > 0): RateLimitOutcome {
+  const resetMs = Math.max(1, w.start + w.seconds * 1000 - now);
   return {
     allowed,
     limit,
     remaining: Math.max(0, limit - w.count),
-    resetSeconds: Math.max(1, Math.ceil((end - now) / 1000)),
+    resetSeconds: Math.ceil(resetMs / 1000),
+    resetMs,
+    granted,
   };
 }
 
@@ -78,15 +85,18 @@ export class RateLimiter {
     const op = url.pathname.slice(1) as RateLimiterOp;
     const limit = positiveInt(url.searchParams.get('limit'), 1_000_000_000);
     const seconds = positiveInt(url.searchParams.get('window'), 7 * 24 * 3600);
-    if (request.method !== 'POST' || !['hit', 'peek', 'block'].includes(op) || !limit || !seconds) {
-      return new Response('expected POST /hit|peek|block?limit=<n>&window=<seconds>', { status: 400 });
+    const wanted = url.searchParams.has('n') ? positiveInt(url.searchParams.get('n'), 1_000_000_000) : 1;
+    if (request.method !== 'POST' || !['hit', 'peek', 'block'].includes(op) || !limit || !seconds || !wanted) {
+      return new Response('expected POST /hit|peek|block?limit=<n>&window=<seconds>[&n=<count>]', { status: 400 });
     }
     const now = Date.now();
     let w = this.window;
     const expired = !w || now >= w.start + w.seconds * 1000;
     if (op === 'peek') {
       return Response.json(
-        expired ? outcome(true, limit, { start: now, count: 0, seconds }, now) : outcome(true, limit, w as Window, now),
+        expired
+          ? outcome(0, limit, { start: now, count: 0, seconds }, now, true)
+          : outcome(0, limit, w as Window, now, (w as Window).count < limit),
       );
     }
     if (expired || !w) {
@@ -95,15 +105,15 @@ export class RateLimiter {
       // The alarm clears the storage of a key that goes quiet; a new window moves it.
       void this.state.storage.setAlarm(w.start + seconds * 1000);
     }
-    let allowed = false;
+    let granted = 0;
     if (op === 'block') {
       w.count = BLOCKED;
     } else if (w.count < limit) {
-      w.count += 1;
-      allowed = true;
+      granted = Math.min(wanted, limit - w.count);
+      w.count += granted;
     }
-    if (op === 'block' || allowed) void this.state.storage.put(STORAGE_KEY, w);
-    return Response.json(outcome(allowed, limit, w, now));
+    if (op === 'block' || granted > 0) void this.state.storage.put(STORAGE_KEY, w);
+    return Response.json(outcome(granted, limit, w, now));
   }
 
   async alarm(): Promise<void> {

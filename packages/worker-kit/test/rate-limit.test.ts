@@ -7,7 +7,13 @@ import { json, jsonInit, type LocalPlatform, registerUser, startLocalPlatform, t
 import authApp from '@codex/worker-auth';
 import contentApp from '@codex/worker-content-api';
 import identityApp from '@codex/worker-identity-api';
-import { parseRateLimitOverrides } from '@codex/worker-kit';
+import {
+  callRateLimiter,
+  effectivePreset,
+  maxLease,
+  parseRateLimitOverrides,
+  RATE_LIMIT_PRESETS,
+} from '@codex/worker-kit';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
@@ -137,6 +143,54 @@ describe('budgets', () => {
         .from(organizations)
         .where(eq(organizations.slug, `nope-${ipCounter}`)),
     ).toEqual([]);
+  });
+});
+
+describe('leases', () => {
+  it('at a high limit a busy key asks its counter a few times, never lets more than the limit through', async () => {
+    const overrides = 'api=300/60';
+    const env = { RATE_LIMITS: overrides };
+    expect(maxLease(300)).toBe(3);
+    const ip = freshIp();
+    const asks = vi.spyOn(platform.rateLimiter, 'getByName');
+    const answers = await Promise.all(Array.from({ length: 400 }, () => checkSlug(ip, env)));
+    const counterCalls = asks.mock.calls.length;
+    asks.mockRestore();
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(300);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(100);
+    // Each request let through saw its own remainder: 299 … 0, each once.
+    const remaining = answers
+      .filter((r) => r.status === 200)
+      .map((r) => Number(r.headers.get('x-ratelimit-remaining')))
+      .sort((a, b) => a - b);
+    expect(remaining).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    // The counter granted exactly what went through (one isolate wastes nothing) in leases of up to 3…
+    const counter = await callRateLimiter(
+      platform.rateLimiter,
+      effectivePreset(RATE_LIMIT_PRESETS.api, overrides),
+      `ip:${ip}`,
+      'peek',
+    );
+    expect(counter).toMatchObject({ limit: 300, remaining: 0 });
+    expect(counterCalls).toBeGreaterThanOrEqual(100);
+    expect(counterCalls).toBeLessThan(300);
+    // …and the refusals after it answered "none left" did not ask again.
+    const before = vi.spyOn(platform.rateLimiter, 'getByName');
+    expect((await checkSlug(ip, env)).status).toBe(429);
+    expect(before).not.toHaveBeenCalled();
+    before.mockRestore();
+  });
+
+  it('at the api preset (100) every request asks: exact across workers', async () => {
+    expect(maxLease(RATE_LIMIT_PRESETS.api.limit)).toBe(1);
+    const ip = freshIp();
+    const asks = vi.spyOn(platform.rateLimiter, 'getByName');
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await checkSlug(ip));
+    expect(asks).toHaveBeenCalledTimes(5);
+    asks.mockRestore();
+    expect(answers.map((r) => r.headers.get('x-ratelimit-remaining'))).toEqual(['99', '98', '97', '96', '95']);
   });
 });
 
