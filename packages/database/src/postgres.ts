@@ -7,7 +7,15 @@
  * query's protocol messages in one write, node-postgres in Workers one write per message (its socket there cannot
  * cork), which on the local Hyperdrive path met Nagle's algorithm and added ≈40 ms to every lone query.
  */
-import { drizzle } from 'drizzle-orm/postgres-js';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { PostgresJsSession } from 'drizzle-orm/postgres-js/session';
+import {
+  createTableRelationsHelpers,
+  type ExtractTablesWithRelations,
+  extractTablesRelationalConfig,
+  type RelationalSchemaConfig,
+} from 'drizzle-orm/relations';
 import postgres from 'postgres';
 import type { Database, DbHandle } from './index';
 import * as schema from './schema';
@@ -28,6 +36,47 @@ export interface PostgresDbOptions {
 }
 
 /**
+ * What drizzle derives from the schema (the relational query config) and its dialect, computed once per process or
+ * isolate: `drizzle({ client, schema })` recomputes both on every call, which a Worker — one client per request —
+ * would pay on every request (≈ 0.14 ms).
+ */
+type Relational = RelationalSchemaConfig<ExtractTablesWithRelations<typeof schema>>;
+let shared: { dialect: PgDialect; relational: Relational } | undefined;
+function sharedDrizzleParts() {
+  if (!shared) {
+    const config = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
+    shared = {
+      dialect: new PgDialect(),
+      relational: {
+        fullSchema: schema,
+        schema: config.tables as ExtractTablesWithRelations<typeof schema>,
+        tableNamesMap: config.tableNamesMap,
+      },
+    };
+  }
+  return shared;
+}
+
+/** Types drizzle parses itself: postgres.js hands their text through unchanged (what drizzle() sets up). */
+const DRIZZLE_TEXT_TYPES = [1184, 1082, 1083, 1114, 1182, 1185, 1115, 1231];
+
+/** drizzle's postgres-js database over `client`, built as `drizzle({ client, schema })` builds it, from the shared parts. */
+function drizzleOver(client: postgres.Sql): Database {
+  const same = (v: unknown) => v;
+  for (const type of DRIZZLE_TEXT_TYPES) {
+    client.options.parsers[type] = same;
+    client.options.serializers[type] = same;
+  }
+  client.options.serializers[114] = same;
+  client.options.serializers[3802] = same;
+  const { dialect, relational } = sharedDrizzleParts();
+  const session = new PostgresJsSession(client, dialect, relational, {});
+  // A PostgresJsDatabase<Schema>: a PgDatabase with a narrower query-result HKT, as drizzle() returns it.
+  const db: Database = new PostgresJsDatabase<typeof schema>(dialect, session, relational);
+  return db;
+}
+
+/**
  * A postgres.js pool over `connectionString` with our schema. A fresh pool: call `close()` when done with it.
  *
  * - `prepare: false`: no named prepared statements, which a transaction-mode pooler (PgBouncer; Hyperdrive's
@@ -43,8 +92,7 @@ export function createPostgresDb(connectionString: string, options: PostgresDbOp
     // Notices (e.g. "relation already exists, skipping" in migrations) are not ours to print.
     onnotice: () => {},
   });
-  // drizzle-orm/postgres-js returns PostgresJsDatabase<Schema>: a PgDatabase with a narrower query-result HKT.
-  const db: Database = drizzle({ client, schema });
+  const db = drizzleOver(client);
   let closed = false;
   return {
     db,

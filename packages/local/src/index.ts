@@ -165,6 +165,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
   }
 
   const assets = assetsFetcher(join(REPO_ROOT, 'assets'));
+  const envCache = new Map<WorkerName, AppBindings & Record<string, unknown>>();
   const platform: LocalPlatform = {
     mode,
     databaseDescription,
@@ -173,6 +174,11 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     rateLimiter,
     bucket,
     envFor(worker, overrides = {}) {
+      // One bindings object per worker when nothing is overridden, as a deployed isolate keeps its env: the
+      // toolkit parses the configuration once per bindings object.
+      const plain = Object.keys(overrides).length === 0;
+      const known = plain ? envCache.get(worker) : undefined;
+      if (known) return known;
       const env: AppBindings & Record<string, unknown> = {
         ENVIRONMENT: 'development',
         LOG_LEVEL: 'info',
@@ -191,6 +197,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         ...options.workerVars?.[worker],
         ...overrides,
       };
+      if (plain) envCache.set(worker, env);
       return env;
     },
     async request(worker, path, init) {

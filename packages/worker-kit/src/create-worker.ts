@@ -3,7 +3,7 @@ import { DomainError, SESSION_COOKIE } from '@codex/domain';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { sql } from 'drizzle-orm';
-import type { Context, Env } from 'hono';
+import type { Context, Env, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
@@ -149,27 +149,17 @@ export function createWorker<S extends z.ZodType<BaseConfig>>(options: WorkerOpt
   });
 
   // 5. CORS from an allow-list in config; credentials allowed for the session cookie.
-  app.use('*', async (c, next) => {
-    const allowed = c.get('config').CORS_ORIGINS;
-    return cors({
-      origin: (origin) => (allowed.includes(origin) ? origin : null),
-      credentials: true,
-      // The headers @codex/client sends, and the answer headers it reads, from a page on another origin.
-      allowHeaders: ['Content-Type', 'x-request-id', 'Idempotency-Key', 'Range'],
-      exposeHeaders: [
-        'x-request-id',
-        'Retry-After',
-        'X-RateLimit-Limit',
-        'X-RateLimit-Remaining',
-        'X-RateLimit-Reset',
-        'Content-Range',
-        'Accept-Ranges',
-        'Content-Length',
-        'Idempotent-Replayed',
-      ],
-      maxAge: 600,
-    })(c, next);
-  });
+  // The middleware is built once per allow-list (the parsed configuration is cached per bindings object).
+  const corsFor = new WeakMap<readonly string[], MiddlewareHandler>();
+  const corsMiddleware = (allowed: readonly string[]) => {
+    let m = corsFor.get(allowed);
+    if (!m) {
+      m = corsWith(allowed);
+      corsFor.set(allowed, m);
+    }
+    return m;
+  };
+  app.use('*', async (c, next) => corsMiddleware(c.get('config').CORS_ORIGINS)(c, next));
 
   // 6. JSON bodies are capped; other bodies (uploads, webhooks) are the route's business.
   const limit = bodyLimit({
@@ -488,4 +478,26 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
       timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+/** CORS from an allow-list in config; credentials allowed for the session cookie. */
+function corsWith(allowed: readonly string[]): MiddlewareHandler {
+  return cors({
+    origin: (origin) => (allowed.includes(origin) ? origin : null),
+    credentials: true,
+    // The headers @codex/client sends, and the answer headers it reads, from a page on another origin.
+    allowHeaders: ['Content-Type', 'x-request-id', 'Idempotency-Key', 'Range'],
+    exposeHeaders: [
+      'x-request-id',
+      'Retry-After',
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+      'Content-Range',
+      'Accept-Ranges',
+      'Content-Length',
+      'Idempotent-Replayed',
+    ],
+    maxAge: 600,
+  });
 }
