@@ -286,8 +286,9 @@ export class ContentService {
   }
 
   /**
-   * A creator's content: published items for everyone, plus the unpublished ones the viewer manages. One page
-   * query plus one count, whatever the page size.
+   * A creator's content: published items for everyone, plus the unpublished ones the viewer manages. One query
+   * whatever the page size: the page carries the total (`count(*) over ()`); only a page past the end, which has no
+   * row to carry it, asks for the count on its own.
    */
   async list(creatorId: string, query: ListContentQuery, viewerId: string | undefined) {
     const manages = managedBy(content, viewerId);
@@ -306,19 +307,25 @@ export class ContentService {
     }[query.sort];
     // NULLS LAST: drafts (no publishedAt) sort after published content in either direction.
     const ordering = sql`${column} ${sql.raw(query.order === 'asc' ? 'asc' : 'desc')} nulls last`;
-    const [rows, totals] = await Promise.all([
-      this.db
-        .select({ row: getTableColumns(content), manages: sql<boolean>`${manages}` })
-        .from(content)
-        .where(where)
-        .orderBy(ordering, asc(content.id))
-        .limit(query.limit)
-        .offset((query.page - 1) * query.limit),
-      this.db.select({ n: count() }).from(content).where(where),
-    ]);
+    const rows = await this.db
+      .select({
+        row: getTableColumns(content),
+        manages: sql<boolean>`${manages}`,
+        total: sql<number>`count(*) over ()`.mapWith(Number),
+      })
+      .from(content)
+      .where(where)
+      .orderBy(ordering, asc(content.id))
+      .limit(query.limit)
+      .offset((query.page - 1) * query.limit);
+    let total = rows[0]?.total ?? 0;
+    if (rows.length === 0 && query.page > 1) {
+      const [counted] = await this.db.select({ n: count() }).from(content).where(where);
+      total = Number(counted?.n ?? 0);
+    }
     return {
       items: rows.map((r) => contentView(r.row, Boolean(r.manages))),
-      pagination: pagination(query.page, query.limit, Number(totals[0]?.n ?? 0)),
+      pagination: pagination(query.page, query.limit, total),
     };
   }
 }
