@@ -17,19 +17,23 @@
  * The worker runs with LOG_LEVEL=silent, so only /log and /all write a line.
  */
 import { content, createDb } from '@codex/database';
+import { SESSION_COOKIE } from '@codex/domain';
 import {
   type AppEnv,
   baseEnv,
+  callRateLimiter,
   createLogger,
   createWorker,
   getDb,
   RATE_LIMIT_PRESETS,
   rateLimit,
+  readSessionCache,
   requireSession,
 } from '@codex/worker-kit';
 import { and, eq, isNull } from 'drizzle-orm';
 import { drizzle as nodePostgres } from 'drizzle-orm/node-postgres';
 import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
 import pg from 'pg';
 
 type Env = AppEnv & { Bindings: { NEON_DB_URL?: string } };
@@ -67,6 +71,22 @@ app.get('/log', (c) => {
 app.get('/session', requireSession(), (c) => c.json({ user: c.get('user')?.id }));
 
 app.get('/rate-limit', rateLimit(RATE_LIMIT_PRESETS.api), (c) => c.json({ ok: true }));
+
+// The same two pieces without this isolate's memory: the KV read every cookie's first request (and one per second
+// after) pays, and the counter's answer a key pays when it holds no lease (a quiet key: every request).
+app.get('/session/kv', async (c) => {
+  const cookie = getCookie(c, SESSION_COOKIE);
+  const data = cookie ? await readSessionCache(c.env.AUTH_SESSION_KV, cookie) : null;
+  return data ? c.json({ user: data.user.id }) : c.json({ error: 'no session' }, 401);
+});
+
+app.get('/rate-limit/counter', async (c) => {
+  const ns = c.env.RATE_LIMITER;
+  if (!ns) return c.json({ error: 'no RATE_LIMITER' }, 503);
+  const preset = { ...RATE_LIMIT_PRESETS.api, limit: 1_000_000_000 };
+  const o = await callRateLimiter(ns, preset, `ip:${c.req.header('cf-connecting-ip') ?? 'unknown'}`);
+  return o.allowed ? c.json({ ok: true }) : c.json({ error: 'limited' }, 429);
+});
 
 app.get('/db/client', (c) => {
   // The per-request client alone: postgres.js pool + drizzle over the schema, no connection, no query.

@@ -126,8 +126,10 @@ async function main() {
     const routes: Array<[string, string, string]> = [
       ['baseline: the chain + JSON', '/noop', ''],
       ['log line (info)', '/log', 'logging'],
-      ['session cache read (warm)', '/session', 'session'],
-      ['rate-limit check (Durable Object limiter)', '/rate-limit', 'rate limit'],
+      ['session: requireSession (isolate memory, warm)', '/session', 'session'],
+      ['session: the KV read alone (memory cold)', '/session/kv', 'session'],
+      ['rate limit: rateLimit() (a busy key, leased)', '/rate-limit', 'rate limit'],
+      ['rate limit: one counter call (a quiet key)', '/rate-limit/counter', 'rate limit'],
       ['DB client set-up alone (createDb, no query)', '/db/client', 'database'],
       ['DB: postgres.js over HYPERDRIVE (createDb)', `/db/postgresjs/${contentId}`, 'database'],
       ['DB: node-postgres over HYPERDRIVE', `/db/pg/${contentId}`, 'database'],

@@ -42,7 +42,6 @@ import { app as contentApp } from '@codex/worker-content-api';
 import { app as identityApp } from '@codex/worker-identity-api';
 import { RATE_LIMIT_PRESETS, readSessionCache } from '@codex/worker-kit';
 import { Miniflare } from 'miniflare';
-import { unstable_getMiniflareWorkerOptions } from 'wrangler';
 import { serveApp, WaitUntilTracker } from '../lib/worker-host';
 import { ANCHOR_POOL_MAX, type Anchor, startAnchor } from './anchor';
 import {
@@ -406,6 +405,9 @@ const WORKERD_CLIENT_IP = '198.51.100.7';
 
 async function benchWorkerd(databaseUrl: string): Promise<Row[]> {
   const dbNode = await import('@codex/database/node');
+  // Imported here, after the Node section: wrangler's bundle loads node:domain, which turns on promise hooks for the
+  // whole process and would slow the Node section down to below what `npm run dev` (no wrangler) serves.
+  const { unstable_getMiniflareWorkerOptions } = await import('wrangler');
   const cacheDir = join(ROOT, 'node_modules', '.cache', 'codex-bench', 'reads');
   const scripts: Record<string, string> = {};
   for (const w of ['auth', 'identity-api', 'content-api']) {
