@@ -1,6 +1,7 @@
 /**
- * Benchmark: what each piece of a signed-in read's hot path costs per request in workerd — the session cache read,
- * the rate-limit check, the request log line, the database read (postgres.js over Hyperdrive — createDb's path —,
+ * Benchmark: what each piece of a signed-in read's hot path costs per request in workerd — the session (from the
+ * isolate's memory, and the KV read a cold cookie pays), the rate-limit check (a leased busy key, and the counter
+ * call a quiet key pays), the request log line, the database read (postgres.js over Hyperdrive — createDb's path —,
  * node-postgres over Hyperdrive, Neon's serverless driver) — each on a route of its own of a probe Worker
  * (scripts/bench/hot-path-worker.ts, wrangler's bundle in Miniflare) built on the workers' own chain.
  *

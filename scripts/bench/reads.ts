@@ -27,8 +27,9 @@
  *
  * Rate limits. The routes sit behind rateLimit(RATE_LIMIT_PRESETS.api): 100 requests per minute per user (per IP
  * when anonymous), which would turn nearly all of a benchmark into 429s. The workers run with the operators' override
- * RATE_LIMITS="api=1000000000/60": the limiter still counts every request on the caller's Durable Object, only with a
- * higher limit. A probe request before each measurement checks that the limiter counted it (X-RateLimit-Limit is
+ * RATE_LIMITS="api=1000000000/60": the limiter still counts every request on the caller's Durable Object — at that
+ * limit in leases of up to 1,000 (rate-limit.ts: a busy key of a high limit), at the presets' limits one call per
+ * request (scripts/bench/hot-path.ts measures both). A probe request before each measurement checks that the limiter counted it (X-RateLimit-Limit is
  * the override, X-RateLimit-Remaining below it); the run fails when more than 1 % of the answers are not 2xx.
  *
  * All workers run with LOG_LEVEL=silent (scripts/bench/hot-path.ts measures what logging costs).
