@@ -229,14 +229,17 @@ export async function takeRateLimit(
       throw failure;
     }
     const answeredAt = Date.now();
+    // A counter still running the code before leases (during a deploy, until auth's new version is live) answers
+    // without `granted` and `resetMs`: it counted one request.
+    const granted = answer.granted ?? (answer.allowed ? 1 : 0);
     entry.limit = answer.limit;
     entry.counterRemaining = answer.remaining;
-    entry.windowEnd = answeredAt + answer.resetMs;
+    entry.windowEnd = answeredAt + (answer.resetMs ?? answer.resetSeconds * 1000);
     entry.grantedAt = answeredAt;
     entry.nextAsk = ask;
-    if (answer.granted === 0) return leaseOutcome(entry, false, answeredAt);
+    if (granted <= 0) return leaseOutcome(entry, false, answeredAt);
     // This request takes one of the grant; the rest is the lease.
-    entry.tokens += answer.granted - 1;
+    entry.tokens += granted - 1;
     return leaseOutcome(entry, true, answeredAt);
   }
 }
