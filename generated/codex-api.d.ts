@@ -1780,7 +1780,7 @@ export interface components {
         RetryAfterRequired: number;
         /** @description Requests allowed in the current window for this caller and operation */
         XRateLimitLimit: number;
-        /** @description Requests left in the current window */
+        /** @description Requests left in the current window. Exact for limits below 200 (every preset but the webhook one); for higher limits, what this worker knows at this moment: requests another worker was granted but has not yet used may still be counted as left. */
         XRateLimitRemaining: number;
         /** @description Seconds until the current window resets */
         XRateLimitReset: number;

@@ -271,7 +271,10 @@ function registerComponents<E extends Env>(app: OpenAPIHono<E>) {
   registry.registerComponent(
     'headers',
     'XRateLimitRemaining',
-    header('Requests left in the current window', { type: 'integer', example: 99 }),
+    header(
+      'Requests left in the current window. Exact for limits below 200 (every preset but the webhook one); for higher limits, what this worker knows at this moment: requests another worker was granted but has not yet used may still be counted as left.',
+      { type: 'integer', example: 99 },
+    ),
   );
   registry.registerComponent(
     'headers',

@@ -25,10 +25,13 @@ export interface RateLimitOutcome {
   remaining: number;
   /** Whole seconds until the current window ends (at least 1). */
   resetSeconds: number;
-  /** Milliseconds until the current window ends. */
-  resetMs: number;
-  /** Requests this call was given (`hit`: 0 when refused, up to `n`); 0 for `peek` and `block`. */
-  granted: number;
+  /** Milliseconds until the current window ends (absent from a counter still on the code before leases). */
+  resetMs?: number;
+  /**
+   * Requests this call was given (`hit`: 0 when refused, up to `n`); 0 for `peek` and `block`. Absent from a counter
+   * still on the code before leases, which counted one request per allowed `hit`.
+   */
+  granted?: number;
 }
 
 /**
